@@ -1,0 +1,9 @@
+"""The `webcare` command: a thin click layer over the store and the pipeline, for ops and for agents who like
+a terminal. Each area's commands live in a module of their own and are registered here."""
+
+from __future__ import annotations
+
+from bot.cli.app import main
+from bot.cli import queue as _queue  # noqa: F401  (registers its commands)
+
+__all__ = ["main"]

@@ -1,0 +1,67 @@
+"""The `webcare` group and what every command shares: the config option, the store, and turning our errors
+into a message and an exit code without a traceback."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot.errors import ConfigError, WebcareError
+from bot.settings import Settings, load_settings
+from bot.store import Store
+
+DEFAULT_CONFIG = Path("config/default.yaml")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.database_path)
+        return self._store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "-c", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
+              envvar="WEBCARE_CONFIG", show_default=True, help="The config file (or set WEBCARE_CONFIG).")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path) -> None:
+    """webcare-triage: the queue of mentions addressed to the brand that need a human answer."""
+    ctx.obj = Context(config_path)
+
+
+def handles_errors(fn: F) -> F:
+    """Our errors become a one-line message and exit code 1 (2 for config errors); other errors are bugs and
+    keep their traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as e:
+            click.echo(f"Error: {e}", err=True)
+            raise SystemExit(2) from None
+        except WebcareError as e:
+            click.echo(f"Error: {e}", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+pass_app = click.make_pass_decorator(Context)

@@ -1,0 +1,155 @@
+"""`webcare queue ...` and `webcare why`: the queue from a terminal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import click
+
+from bot.cli.app import Context, handles_errors, main, pass_app
+from bot.errors import WebcareError
+from bot.store import QueueItem
+
+
+def _age(iso: str) -> str:
+    try:
+        seconds = (datetime.now(timezone.utc) - datetime.fromisoformat(iso)).total_seconds()
+    except ValueError:
+        return "?"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@main.group()
+def queue() -> None:
+    """List and work the queue."""
+
+
+@queue.command("list")
+@click.option("--status", type=click.Choice(["open", "new", "claimed", "resolved", "dismissed", "all"]),
+              default="open", show_default=True, help="open = new or claimed.")
+@click.option("--priority", type=click.Choice(["urgent", "high", "normal", "low"]), help="Only this priority.")
+@click.option("--sort", "order", type=click.Choice(["urgent", "newest", "oldest"]), default="urgent",
+              show_default=True, help="Most urgent first (priority, then due time), or by time.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_app
+@handles_errors
+def list_(app: Context, status: str, priority: str | None, order: str, limit: int, as_json: bool) -> None:
+    """The queue, most urgent first."""
+    items = app.store.list_queue(None if status == "all" else status, priority, order, limit=limit)
+    if as_json:
+        for item in items:
+            click.echo(json.dumps(_item_dict(item), ensure_ascii=False))
+        return
+    if not items:
+        click.echo("The queue is empty.")
+        return
+    for item in items:
+        who = f" [{item.assignee}]" if item.assignee else ""
+        click.echo(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
+                   f"@{item.author_handle}: {_one_line(item.text, 70)}")
+
+
+def _item_dict(item: QueueItem) -> dict[str, object]:
+    d = {k: getattr(item, k) for k in item.__dataclass_fields__}
+    d["status"] = item.status.value
+    d["key"] = item.key
+    return d
+
+
+@queue.command("show")
+@click.argument("item_id", type=int)
+@pass_app
+@handles_errors
+def show(app: Context, item_id: int) -> None:
+    """One item: text, author, link, label, priority and the reasons."""
+    item = app.store.get_item(item_id)
+    click.echo(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.assignee}" if item.assignee else ""))
+    click.echo(f"from:     @{item.author_handle} ({item.author_name})  {item.mention_created_at}")
+    click.echo(f"link:     {item.url or '-'}")
+    click.echo(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
+    click.echo(f"priority: {item.priority}, due {item.due_at or '-'}" +
+               (f"  ({'; '.join(item.priority_reasons)})" if item.priority_reasons else ""))
+    click.echo(f"why:      {'; '.join(item.reasons) or '-'}")
+    if item.note:
+        click.echo(f"notes:    {item.note}")
+    click.echo("")
+    click.echo(item.text)
+
+
+@queue.command("claim")
+@click.argument("item_id", type=int)
+@click.option("--agent", required=True, help="Who takes the item.")
+@pass_app
+@handles_errors
+def claim(app: Context, item_id: int, agent: str) -> None:
+    """Take an item, so no one else answers it too."""
+    item = app.store.claim(item_id, agent)
+    click.echo(f"#{item.id} claimed by {item.assignee}")
+
+
+@queue.command("resolve")
+@click.argument("item_id", type=int)
+@click.option("--agent", default="cli", show_default=True)
+@pass_app
+@handles_errors
+def resolve(app: Context, item_id: int, agent: str) -> None:
+    """Mark an item answered."""
+    item = app.store.resolve(item_id, agent)
+    click.echo(f"#{item.id} resolved")
+
+
+@queue.command("dismiss")
+@click.argument("item_id", type=int)
+@click.option("--reason", required=True, help="Why no answer is needed.")
+@click.option("--agent", default="cli", show_default=True)
+@pass_app
+@handles_errors
+def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
+    """Take an item out of the queue without an answer."""
+    item = app.store.dismiss(item_id, agent, reason)
+    click.echo(f"#{item.id} dismissed: {item.dismissed_reason}")
+
+
+@main.command("why")
+@click.argument("key", metavar="PLATFORM:ID")
+@pass_app
+@handles_errors
+def why(app: Context, key: str) -> None:
+    """Why a stored mention is (or is not) in the queue: its decisions, reasons and history."""
+    platform, sep, mention_id = key.partition(":")
+    if not sep or not mention_id:
+        raise WebcareError(f"'{key}' is not PLATFORM:ID (for example x:1861000000000000001)")
+    info = app.store.why(platform, mention_id)
+    m = info["mention"]
+    click.echo(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info['state']}")
+    click.echo(f"text: {_one_line(m.text, 200)}")
+    if info["last_error"]:
+        click.echo(f"last error ({info['attempts']} attempts): {info['last_error']}")
+    if not info["decisions"]:
+        click.echo("not decided yet: it is pending and will be classified at the next poll")
+    for d in info["decisions"]:
+        if d["outcome"] == "filtered":
+            click.echo(f"{d['decided_at']}  filtered: {d['filter_reason']}  (config {d['config_version']})")
+            continue
+        probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted((d["probabilities"] or {}).items(), key=lambda kv: -kv[1]))
+        click.echo(f"{d['decided_at']}  {d['outcome']}: {d['route_reason']}")
+        click.echo(f"  label {d['label']} ({probs}); priority {d['priority']}")
+        click.echo(f"  reasons: {'; '.join(d['reasons'] or []) or '-'}")
+        if d["priority_reasons"]:
+            click.echo(f"  priority reasons: {'; '.join(d['priority_reasons'])}")
+        click.echo(f"  model {d['model_version']}, config {d['config_version']}")
+    item = info["queue_item"]
+    if item:
+        click.echo(f"queue item #{item['id']}: {item['status']}" + (f" by {item['assignee']}" if item["assignee"] else ""))
+    for h in info["history"]:
+        click.echo(f"  {h['at']}  {h['actor']}: {h['action']} {h['detail']}")

@@ -1,0 +1,100 @@
+"""The daemon: one APScheduler interval job per enabled source, started by `run_bot.py`.
+
+SIGTERM and SIGINT stop it gracefully: the batch in hand is finished and committed, then it exits 0. A job that
+raises is logged and the next poll goes on; nothing an API or a mention does can stop the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.classifier_choice import build_classifier
+from bot.pipeline import Pipeline, PollResult
+from bot.settings import Settings, load_settings
+from bot.sources.registry import Scheduled, build_sources
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Daemon"]
+
+
+class Daemon:
+    def __init__(self, config_path: str | Path, settings: Settings | None = None) -> None:
+        self.config_path = Path(config_path)
+        self.settings = settings or load_settings(self.config_path)
+        self.store = Store(self.settings.database_path)
+        self.classifier = build_classifier(self.settings).load()
+        self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier)
+        self.scheduled: list[Scheduled] = build_sources(self.settings)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
+        self.scheduler: BackgroundScheduler | None = None
+        self.on_started: list[Callable[[Daemon], None]] = []
+
+    def run_once(self) -> list[PollResult]:
+        """One poll of every enabled source, then return (`run_bot.py --once`)."""
+        results = [self._poll(s) for s in self.scheduled]
+        if not self.scheduled:
+            log.warning("no source is enabled in %s: nothing to poll", self.config_path)
+        return results
+
+    def _poll(self, scheduled: Scheduled) -> PollResult:
+        with self._lock:
+            result = self.pipeline.poll(scheduled.source)
+        if result.next_poll_after and self.scheduler is not None:
+            # The source asks for a pause (rate limits): move its next run, keep its interval.
+            job = self.scheduler.get_job(scheduled.source.name)
+            if job is not None:
+                later = datetime.now(timezone.utc) + timedelta(seconds=result.next_poll_after)
+                if job.next_run_time is None or job.next_run_time < later:
+                    job.modify(next_run_time=later)
+        return result
+
+    def run_forever(self) -> int:
+        """Poll on the configured intervals until SIGTERM or SIGINT; returns the exit code."""
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        self.scheduler.add_listener(self._job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        for s in self.scheduled:
+            self.scheduler.add_job(
+                self._poll, "interval", args=[s], id=s.source.name, name=s.source.name,
+                seconds=s.interval_seconds, jitter=s.jitter_seconds or None, max_instances=1, coalesce=True,
+                misfire_grace_time=max(1, int(s.interval_seconds)), next_run_time=datetime.now(timezone.utc),
+            )
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        self.scheduler.start()
+        log.info("daemon started: %d source(s), config %s (version %s), database %s",
+                 len(self.scheduled), self.config_path, self.settings.version, self.store.path)
+        for hook in self.on_started:
+            hook(self)
+        while not self._stop.wait(1.0):
+            pass
+        log.info("stopping: finishing the batch in hand")
+        self.scheduler.shutdown(wait=True)
+        self.store.close()
+        log.info("stopped")
+        return 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info("received %s", signal.Signals(signum).name)
+        self.stop()
+
+    def _job_event(self, event: JobExecutionEvent) -> None:
+        if event.exception is not None:
+            log.error("poll of %s raised; the next poll goes on", event.job_id,
+                      exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
+        else:
+            log.warning("poll of %s was missed (the previous one ran long)", event.job_id)

@@ -1,0 +1,47 @@
+"""The daemon's entry point (run_bot.py): parse arguments, load config, run; our errors become a message and
+an exit code, not a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections import Counter
+
+from bot.daemon import Daemon
+from bot.errors import ConfigError, WebcareError
+from bot.logs import configure_logging
+from bot.settings import load_settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="run_bot.py", description="Run the webcare-triage daemon.")
+    parser.add_argument("--config", default="config/default.yaml", help="config file (default: %(default)s)")
+    parser.add_argument("--once", action="store_true", help="poll every enabled source once, then exit")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        configure_logging(settings)
+        daemon = Daemon(args.config, settings)
+        if not args.once:
+            return daemon.run_forever()
+        results = daemon.run_once()
+    except ConfigError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+    except WebcareError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    labels: Counter[str] = Counter()
+    for r in results:
+        labels.update(r.labels)
+    print(
+        f"fetched {sum(r.fetched for r in results)}, stored {sum(r.stored for r in results)} new, "
+        f"queued {sum(r.queued for r in results)}; labels: queue {labels['queue']}, "
+        f"direct_other {labels['direct_other']}, about {labels['about']}, irrelevant {labels['irrelevant']}, "
+        f"filtered {sum(r.filtered for r in results)}"
+    )
+    print(f"Look at the queue: webcare --config {args.config} queue list")
+    return 0

@@ -1,0 +1,56 @@
+"""Every error of ours, named for the condition. A leaf module.
+
+    WebcareError                  base of everything below; entry points turn it into a message and an exit code
+    ├── ConfigError               a config file is invalid (file, line and reason in the message)
+    ├── StoreError                the database cannot be used (locked too long, unwritable, newer schema)
+    ├── NotFound                  a queue item, mention or user that does not exist
+    ├── InvalidTransition         a queue action that the item's state forbids (claim a resolved item, ...)
+    └── SourceError               a platform could not be read this time; the checkpoint did not move
+        ├── RateLimited           the platform said 429; `retry_at` says when it allows the next call
+        ├── SourceUnavailable     5xx, a time-out or a broken connection: back off and try again
+        └── SourceAuthError       credentials missing or refused: needs a human, retrying will not help
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class WebcareError(Exception):
+    """Base class; its message is meant for the person who has to act on it."""
+
+
+class ConfigError(WebcareError):
+    pass
+
+
+class StoreError(WebcareError):
+    pass
+
+
+class NotFound(WebcareError):
+    pass
+
+
+class InvalidTransition(WebcareError):
+    pass
+
+
+class SourceError(WebcareError):
+    kind = "error"
+
+
+class RateLimited(SourceError):
+    kind = "rate_limited"
+
+    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class SourceUnavailable(SourceError):
+    kind = "unavailable"
+
+
+class SourceAuthError(SourceError):
+    kind = "auth"

@@ -1,0 +1,26 @@
+"""Log set-up for the entry points: human-readable lines by default, one JSON object per line by config."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.settings import Settings
+
+
+def configure_logging(settings: Settings | None = None, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]
+    level = settings.logging.level if settings else "INFO"
+    handler = logging.StreamHandler(stream)
+    if settings and settings.logging.format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # APScheduler logs every job run at INFO; our own poll line says more.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

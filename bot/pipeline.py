@@ -1,0 +1,132 @@
+"""The pipeline: the only place the stages meet. fetch -> store raw (with the checkpoint) -> filter ->
+classify -> route -> queue. Every mention's outcome is stored with its reasons; one that fails is marked and
+retried on a later poll while the others go on."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.errors import SourceError
+from bot.filters import filter_reason
+from bot.mention import Mention
+from bot.router import route
+from bot.settings import Settings
+from bot.sources import Source
+from bot.store import Outcome, Store
+from classifiers import Brand, Classifier, Decision
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Pipeline", "PollResult", "brand_of"]
+
+
+@dataclass
+class PollResult:
+    source: str
+    fetched: int = 0
+    stored: int = 0
+    rejected: int = 0
+    filtered: int = 0
+    failed: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+    queued: int = 0
+    error: str | None = None
+    next_poll_after: float | None = None
+
+    def summary(self) -> str:
+        labels = " ".join(f"{k}={self.labels[k]}" for k in ("queue", "direct_other", "about", "irrelevant"))
+        text = (f"{self.source}: fetched={self.fetched} stored={self.stored} rejected={self.rejected} "
+                f"filtered={self.filtered} {labels} queued={self.queued} failed={self.failed}")
+        return text + (f" error={self.error}" if self.error else "")
+
+
+def brand_of(settings: Settings) -> Brand:
+    b = settings.brand
+    return Brand.of(b.handles, b.names or [b.name], [*b.own_accounts, *b.staff_accounts])
+
+
+class Pipeline:
+    def __init__(self, store: Store, settings: Callable[[], Settings], classifier: Classifier,
+                 on_decision: Callable[[Mention, Decision | None, float], None] | None = None) -> None:
+        self.store = store
+        self.settings = settings  # called at each step, so a reloaded config takes effect at the next poll
+        self.classifier = classifier
+        self.on_decision = on_decision
+
+    def poll(self, source: Source) -> PollResult:
+        """One poll of one source: fetch, store the batch and move the checkpoint together, then decide every
+        pending mention. A source error is recorded and leaves the checkpoint where it was."""
+        result = PollResult(source.name)
+        try:
+            batch = source.fetch(self.store.checkpoint(source.name))
+        except SourceError as e:
+            result.error = f"{e.kind}: {e}"
+            self.store.record_poll(source.name, e, e.kind)
+            log.warning("%s: poll failed (%s): %s", source.name, e.kind, e)
+        else:
+            result.fetched, result.rejected = len(batch.mentions), len(batch.rejects)
+            result.next_poll_after = batch.next_poll_after
+            result.stored = self.store.store_batch(source.name, batch.mentions, batch.checkpoint, batch.rejects)
+            self.store.record_poll(source.name)
+        self.process_pending(result)
+        log.info("poll %s", result.summary())
+        return result
+
+    def process_pending(self, result: PollResult | None = None, limit: int = 10_000) -> PollResult:
+        """Decide every stored mention that has no outcome yet (new ones, and ones a crash cut off)."""
+        result = result or PollResult("pending")
+        settings = self.settings()
+        size = settings.classifier.batch_size
+        pending = self.store.pending_mentions(limit)
+        for start in range(0, len(pending), size):
+            self._decide(pending[start : start + size], settings, result)
+        return result
+
+    def _decide(self, mentions: Sequence[Mention], settings: Settings, result: PollResult) -> None:
+        keep: list[Mention] = []
+        for m in mentions:
+            reason = filter_reason(m, settings)
+            if reason is None:
+                keep.append(m)
+                continue
+            self.store.record_outcome(m, Outcome("filtered", filter_reason=reason, config_version=settings.version))
+            result.filtered += 1
+        brand = brand_of(settings)
+        started = time.perf_counter()
+        try:
+            decisions: list[Decision | None] = list(self.classifier.classify(keep, brand))
+        except Exception:  # noqa: BLE001 - one bad mention must not stop the batch: find it one by one
+            log.warning("classifying a batch of %d failed; retrying one by one", len(keep))
+            decisions = [self._classify_one(m, brand) for m in keep]
+        per_mention = (time.perf_counter() - started) / max(len(keep), 1)
+        for m, d in zip(keep, decisions, strict=True):
+            if self.on_decision:
+                self.on_decision(m, d, per_mention)
+            if d is None:
+                result.failed += 1
+                continue
+            self._store_decision(m, d, settings, result)
+
+    def _classify_one(self, m: Mention, brand: Brand) -> Decision | None:
+        try:
+            return self.classifier.classify([m], brand)[0]
+        except Exception as e:  # noqa: BLE001 - marked and retried on a later poll; the others go on
+            log.exception("classifying %s failed; it stays pending and is retried", m.key)
+            self.store.mark_failed(m, f"{type(e).__name__}: {e}")
+            return None
+
+    def _store_decision(self, m: Mention, d: Decision, settings: Settings, result: PollResult) -> None:
+        contacts = self.store.recent_contacts(m.platform, m.author.handle) if d.label.value == "queue" else 0
+        r = route(d, settings, recent_contacts=contacts)
+        outcome = Outcome(
+            "queued" if r.queued else "not_queued", label=d.label.value, probabilities=d.probabilities,
+            priority=r.priority.value, reasons=d.reasons, priority_reasons=r.priority_reasons, features=d.features,
+            model_version=d.model_version, config_version=settings.version, route_reason=r.reason, due_at=r.due_at,
+        )
+        self.store.record_outcome(m, outcome)
+        result.labels[d.label.value] += 1
+        result.queued += int(r.queued)

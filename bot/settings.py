@@ -1,0 +1,290 @@
+"""The config schema and its loading: YAML files that marketers and ops edit, parsed once into typed objects.
+
+A leaf module (it imports only `bot.errors`). Nothing else in the bot reads raw config dicts or environment
+variables for settings: they read a `Settings`. An invalid file is refused with its path, line and reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from bot.errors import ConfigError
+
+__all__ = ["Settings", "load_settings", "parse_settings"]
+
+LABELS = ("queue", "direct_other", "about", "irrelevant")
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Brand(_Section):
+    """The brand being watched. Handles without the @; names are the ways people write the brand's name."""
+
+    name: str = Field(description="The brand's display name, used in messages and the web app.")
+    handles: list[str] = Field(min_length=1, description="The brand's own handles on the platforms, without @.")
+    names: list[str] = Field(default_factory=list, description="Name variants people write (\"Tulp Air\").")
+    own_accounts: list[str] = Field(
+        default_factory=list,
+        description="Accounts of the brand itself (besides `handles`) whose posts are never queued.",
+    )
+    staff_accounts: list[str] = Field(
+        default_factory=list, description="Accounts of staff whose posts are never queued."
+    )
+
+    @field_validator("handles", "own_accounts", "staff_accounts")
+    @classmethod
+    def _strip_at(cls, v: list[str]) -> list[str]:
+        return [h.strip().lstrip("@") for h in v if h.strip()]
+
+
+class ReplaySource(_Section):
+    enabled: bool = Field(default=False, description="Read mentions from a JSONL file (the demo, or a recording).")
+    path: Path = Field(default=Path("demo/mentions.jsonl"), description="The JSONL file, relative to the config file.")
+    batch_size: int = Field(default=50, ge=1, le=10_000, description="Mentions handed out per poll.")
+    interval_seconds: float = Field(default=5, gt=0, description="Seconds between polls.")
+    jitter_seconds: float = Field(default=0, ge=0, description="Random seconds added to each poll's start.")
+
+
+class XSearch(_Section):
+    enabled: bool = Field(default=False, description="Also search recent posts for the brand's names.")
+    terms: list[str] = Field(
+        default_factory=list, description="Words or phrases to search for; empty means the brand's names."
+    )
+    exclude_terms: list[str] = Field(default_factory=list, description="Posts with these words are not fetched.")
+    languages: list[str] = Field(default_factory=list, description="Only posts in these languages (lang:nl).")
+    include_reposts: bool = Field(default=False, description="Fetch reposts too (excluded by default).")
+
+
+class XSource(_Section):
+    enabled: bool = Field(default=False, description="Read mentions from X (API v2).")
+    bearer_token_env: str = Field(
+        default="X_BEARER_TOKEN", description="The environment variable that holds the bearer token."
+    )
+    accounts: list[str] = Field(
+        default_factory=list, description="Brand accounts whose mentions are read; empty means brand.handles."
+    )
+    interval_seconds: float = Field(default=60, gt=0, description="Seconds between polls (stretched by rate limits).")
+    jitter_seconds: float = Field(default=5, ge=0, description="Random seconds added to each poll's start.")
+    backfill_hours: float = Field(default=24, ge=0, description="On a first start, how far back to read.")
+    max_rate_limit_wait_seconds: float = Field(
+        default=900, gt=0, description="The longest wait honoured after a 429."
+    )
+    timeout_seconds: float = Field(default=30, gt=0, description="HTTP time-out per request.")
+    search: XSearch = Field(default_factory=XSearch)
+
+
+class Sources(_Section):
+    replay: ReplaySource = Field(default_factory=ReplaySource)
+    x: XSource = Field(default_factory=XSource)
+
+
+class Classifier(_Section):
+    kind: Literal["trained", "rules"] = Field(
+        default="trained", description="`trained`: the transformer model; `rules`: the transparent rules alone."
+    )
+    model_path: Path | None = Field(
+        default=None, description="A trained head (from `webcare train`); empty means the one shipped."
+    )
+    encoder: str | None = Field(
+        default=None,
+        description="A Hugging Face encoder by local path or id; empty means the encoder the head was trained on.",
+    )
+    batch_size: int = Field(default=64, ge=1, le=1024, description="Mentions per forward pass.")
+
+
+class Routing(_Section):
+    queue_labels: list[Literal["queue", "direct_other", "about", "irrelevant"]] = Field(
+        default_factory=lambda: ["queue"], description="Labels that enter the queue."
+    )
+    min_probability: float = Field(
+        default=0.5, ge=0, le=1, description="A mention enters the queue only with at least this probability."
+    )
+    praise_to_queue: bool = Field(
+        default=False, description="Put direct praise and thanks in the queue at low priority."
+    )
+
+
+class ServiceLevels(_Section):
+    """Minutes within which an item of each priority should be answered; they set each item's due time."""
+
+    urgent: int = Field(default=15, gt=0, description="Minutes for urgent items.")
+    high: int = Field(default=60, gt=0, description="Minutes for high items.")
+    normal: int = Field(default=240, gt=0, description="Minutes for normal items.")
+    low: int = Field(default=1440, gt=0, description="Minutes for low items.")
+
+
+class Web(_Section):
+    host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(default=8080, ge=0, le=65535, description="Port of the web app (0: any free port).")
+    enabled: bool = Field(default=True, description="Serve the web app from the daemon.")
+
+
+class Storage(_Section):
+    database: Path = Field(default=Path("../var/webcare.db"), description="The SQLite file, relative to the config file.")
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Purge raw payloads and texts older than this; empty keeps them."
+    )
+
+
+class Logging(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
+    format: Literal["text", "json"] = Field(default="text", description="`text` for people, `json` for collectors.")
+
+
+class Settings(_Section):
+    brand: Brand
+    sources: Sources = Field(default_factory=Sources)
+    classifier: Classifier = Field(default_factory=Classifier)
+    routing: Routing = Field(default_factory=Routing)
+    service_levels: ServiceLevels = Field(default_factory=ServiceLevels)
+    web: Web = Field(default_factory=Web)
+    storage: Storage = Field(default_factory=Storage)
+    logging: Logging = Field(default_factory=Logging)
+    # Where the file lives: relative paths in it resolve against this folder. Not part of the YAML.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @property
+    def version(self) -> str:
+        """A short hash of the content: decisions made under this config carry it."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.storage.database)
+
+    @property
+    def brand_handles(self) -> list[str]:
+        return list(self.brand.handles)
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and validate a config file; raise ConfigError naming the file, the line and what is wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+    return parse_settings(text, source=str(path), base_dir=path.parent.resolve())
+
+
+def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".")) -> Settings:
+    yaml = YAML(typ="rt")
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{source}{line}: not valid YAML: {e.problem}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{source}: the config must be a mapping of sections (brand:, sources:, ...)")
+    try:
+        return Settings.model_validate({**_plain(doc), "base_dir": base_dir})
+    except ValidationError as e:
+        raise ConfigError("\n".join(_describe(err, doc, source) for err in e.errors())) from None
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip nodes as plain dicts and lists (they keep line numbers, which we read separately)."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _line_of(doc: Any, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the deepest key of `loc` that exists in the YAML document."""
+    node, line = doc, None
+    for part in loc:
+        try:
+            if isinstance(node, dict) and part in node:
+                line = node.lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                line = node.lc.item(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (AttributeError, KeyError, TypeError):
+            break
+    return line
+
+
+def _describe(err: Any, doc: Any, source: str) -> str:
+    loc = tuple(err["loc"])
+    dotted = ".".join(str(p) for p in loc)
+    line = _line_of(doc, loc)
+    where = f"{source} line {line}" if line else source
+    kind, ctx, got = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = sorted(parent.model_fields) if parent else []
+        known = [k for k in known if k != "base_dir"]
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; known keys: {', '.join(known)}" if known else "")
+        return f"{where}: unknown key '{dotted}'{suggestion}"
+    if kind == "missing":
+        return f"{where}: '{dotted}' is required"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        field = _field_at(loc)
+        lo = getattr(field, "metadata", None)
+        bounds = _bounds(lo or [])
+        if bounds:
+            return f"{where}: {dotted} must be {bounds}, got {got!r}"
+    if kind == "literal_error":
+        return f"{where}: {dotted} must be one of {ctx.get('expected')}, got {got!r}"
+    return f"{where}: {dotted}: {err['msg'].lower()}, got {got!r}"
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        ann = getattr(field, "annotation", None)
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return None
+        model = ann
+    return model
+
+
+def _field_at(loc: tuple[Any, ...]) -> Any:
+    parent = _model_at(loc[:-1])
+    return parent.model_fields.get(str(loc[-1])) if parent else None
+
+
+def _bounds(metadata: list[Any]) -> str:
+    lo = hi = None
+    for m in metadata:
+        for attr in ("ge", "gt"):
+            if getattr(m, attr, None) is not None:
+                lo = (attr, getattr(m, attr))
+        for attr in ("le", "lt"):
+            if getattr(m, attr, None) is not None:
+                hi = (attr, getattr(m, attr))
+    if lo and hi and lo[0] == "ge" and hi[0] == "le":
+        return f"between {lo[1]} and {hi[1]}"
+    parts = []
+    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+    for b in (lo, hi):
+        if b:
+            parts.append(f"{words[b[0]]} {b[1]}")
+    return " and ".join(parts)

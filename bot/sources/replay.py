@@ -1,0 +1,64 @@
+"""The replay source: reads a JSONL file of mentions and hands out the next batch on each poll. It is the
+embedded default (the demo needs no credentials) and replays recordings for tests and what-if runs.
+
+A line is `Mention.to_dict()` without `raw` (the line itself becomes the raw payload). Two conveniences:
+`inherited_handles` lists the leading @handles a platform prefixed to a reply; `expected_label` and
+`expected_priority` are annotations for tests and are dropped. The checkpoint is the number of lines read.
+A malformed line is logged with its line number, kept as a reject, and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from bot.mention import HandleMention, Mention, find_handles
+from bot.sources.base import Batch, Reject
+
+log = logging.getLogger(__name__)
+
+ANNOTATIONS = ("expected_label", "expected_priority")
+
+
+def mention_from_line(data: Any, raw_line: str) -> Mention:
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    data = {k: v for k, v in data.items() if k not in ANNOTATIONS}
+    inherited = data.pop("inherited_handles", None) or []
+    if "handles" not in data and isinstance(data.get("text"), str):
+        handles = find_handles(data["text"])
+        data["handles"] = [
+            HandleMention(h.handle, h.start, h.end, typed_by_author=not (i < len(inherited)
+                          and h.handle.casefold() == str(inherited[i]).casefold())).__dict__
+            for i, h in enumerate(handles)
+        ]
+    data.setdefault("raw", {"line": raw_line})
+    return Mention.from_dict(data)
+
+
+class ReplaySource:
+    def __init__(self, path: Path, batch_size: int = 50, name: str = "replay") -> None:
+        self.path = Path(path)
+        self.batch_size = batch_size
+        self.name = name
+
+    def fetch(self, checkpoint: str | None) -> Batch:
+        start = int(checkpoint or 0)
+        mentions: list[Mention] = []
+        rejects: list[Reject] = []
+        read = 0
+        with self.path.open(encoding="utf-8", errors="surrogateescape") as f:
+            for number, line in enumerate(islice(f, start, start + self.batch_size), start + 1):
+                read += 1
+                if not line.strip():
+                    continue
+                try:
+                    mentions.append(mention_from_line(json.loads(line), line.rstrip("\n")))
+                except (ValueError, KeyError, TypeError) as e:
+                    reason = str(e).strip("'\"") or type(e).__name__
+                    log.warning("%s line %d: skipped a malformed mention: %s", self.path, number, reason)
+                    rejects.append(Reject(f"{self.path}:{number}", reason, line[:10_000]))
+        return Batch(mentions, str(start + read) if read else checkpoint, rejects)

@@ -1,0 +1,68 @@
+"""The connection: one SQLite file in WAL mode, one sqlite-utils `Database` per thread, migrations on open."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.errors import StoreError
+from bot.store import schema
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def dumps(value: Any) -> str:
+    # ASCII escapes keep lone surrogates of hostile input storable.
+    return json.dumps(value, ensure_ascii=True, sort_keys=True)
+
+
+class BaseStore:
+    """Opens the file, applies pending migrations once, and hands each thread its own connection."""
+
+    migration_sets = [schema.core]
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = self.db
+        try:
+            db.enable_wal()
+            for migrations in self.migration_sets:
+                migrations.apply(db)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: cannot open the database ({e})") from None
+
+    @property
+    def db(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            db = Database(conn)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def _audit(self, actor: str, action: str, *, platform: str | None = None, mention_id: str | None = None,
+               queue_item_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+        self.db["audit_log"].insert(
+            {"at": now(), "actor": actor, "action": action, "platform": platform, "mention_id": mention_id,
+             "queue_item_id": queue_item_id, "detail": dumps(detail or {})}
+        )

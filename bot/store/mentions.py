@@ -1,0 +1,199 @@
+"""Mentions in, decisions out: raw storage with checkpoints (exactly once), the pending work list, outcomes
+with their reasons, and each source's poll status."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bot.errors import NotFound
+from bot.mention import Author, HandleMention, Mention, clean_text
+from bot.sources.base import Reject
+from bot.store.base import BaseStore, dumps, now
+from bot.store.records import PRIORITY_RANK, Outcome, Status
+
+MAX_ATTEMPTS = 5
+
+
+def _row(m: Mention, source: str) -> dict[str, Any]:
+    row = {
+        "platform": m.platform, "id": m.id, "url": m.url, "author_id": m.author.id,
+        "author_handle": m.author.handle, "author_name": m.author.name, "author_followers": m.author.followers,
+        "text": m.text, "lang": m.lang, "created_at": m.created_at.astimezone(timezone.utc).isoformat(),
+        "in_reply_to_post_id": m.in_reply_to_post_id, "in_reply_to_user_id": m.in_reply_to_user_id,
+        "conversation_id": m.conversation_id, "is_repost": int(m.is_repost), "is_quote": int(m.is_quote),
+        "is_direct_message": int(m.is_direct_message), "is_reply_to_brand": int(m.is_reply_to_brand),
+        "handles": dumps([h.__dict__ for h in m.handles]), "raw": dumps(m.raw), "source": source,
+        "fetched_at": now(), "state": "pending", "attempts": 0,
+    }
+    # Hostile text (lone surrogates) must not stop the batch: SQLite takes only valid UTF-8.
+    return {k: clean_text(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def mention_from_row(r: dict[str, Any]) -> Mention:
+    return Mention(
+        platform=r["platform"], id=r["id"], text=r["text"] or "",
+        author=Author(r["author_id"] or "", r["author_handle"] or "", r["author_name"] or "", r["author_followers"]),
+        created_at=datetime.fromisoformat(r["created_at"]), url=r["url"] or "", lang=r["lang"],
+        in_reply_to_post_id=r["in_reply_to_post_id"], in_reply_to_user_id=r["in_reply_to_user_id"],
+        conversation_id=r["conversation_id"], is_repost=bool(r["is_repost"]), is_quote=bool(r["is_quote"]),
+        is_direct_message=bool(r["is_direct_message"]), is_reply_to_brand=bool(r["is_reply_to_brand"]),
+        handles=tuple(HandleMention(**h) for h in json.loads(r["handles"] or "[]")),
+        raw=json.loads(r["raw"] or "{}"),
+    )
+
+
+class MentionStore(BaseStore):
+    def store_batch(self, source: str, mentions: Sequence[Mention], checkpoint: str | None,
+                    rejects: Sequence[Reject] = ()) -> int:
+        """Store a fetched batch and move the source's checkpoint, in one transaction: after a crash either
+        both happened or neither did. A mention already stored (platform + id) is skipped. Returns how many
+        were new."""
+        with self.db.atomic():
+            before = self.db.execute("select count(*) from mentions").fetchone()[0]
+            if mentions:
+                self.db["mentions"].insert_all((_row(m, source) for m in mentions), ignore=True)
+            after = self.db.execute("select count(*) from mentions").fetchone()[0]
+            for r in rejects:
+                self.db["rejects"].insert(
+                    {"source": source, "location": r.location, "reason": r.reason, "raw": r.raw, "at": now()}
+                )
+            if checkpoint is not None:
+                self.db["checkpoints"].upsert(
+                    {"source": source, "value": checkpoint, "updated_at": now()}, pk="source"
+                )
+        return int(after - before)
+
+    def checkpoint(self, source: str) -> str | None:
+        row = self.db.execute("select value from checkpoints where source = ?", [source]).fetchone()
+        return row[0] if row else None
+
+    def pending_mentions(self, limit: int = 500) -> list[Mention]:
+        """Stored mentions not yet decided (new ones, and ones whose processing failed or was cut off)."""
+        rows = self.db.query(
+            "select * from mentions where state = 'pending' and attempts < ? order by created_at, id limit ?",
+            [MAX_ATTEMPTS, limit],
+        )
+        return [mention_from_row(r) for r in rows]
+
+    def record_outcome(self, mention: Mention, outcome: Outcome) -> int | None:
+        """Store a decision with its reasons, queue the mention when routed there, and mark it done: all in one
+        transaction. Returns the queue item's id when queued."""
+        decided = now()
+        with self.db.atomic():
+            decision_id = self.db["decisions"].insert(
+                {
+                    "platform": mention.platform, "mention_id": mention.id, "decided_at": decided,
+                    "outcome": outcome.outcome, "label": outcome.label, "probabilities": dumps(outcome.probabilities),
+                    "priority": outcome.priority, "reasons": dumps(list(outcome.reasons)),
+                    "priority_reasons": dumps(list(outcome.priority_reasons)), "features": dumps(outcome.features),
+                    "model_version": outcome.model_version, "config_version": outcome.config_version,
+                    "route_reason": outcome.route_reason, "filter_reason": outcome.filter_reason,
+                }
+            ).last_pk
+            item_id = None
+            if outcome.outcome == "queued":
+                item_id = self._enqueue(mention.platform, mention.id, int(decision_id), outcome, actor="router")
+            self.db.execute(
+                "update mentions set state = 'done', last_error = null where platform = ? and id = ?",
+                [mention.platform, mention.id],
+            )
+        return item_id
+
+    def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int | None:
+        priority = outcome.priority or "normal"
+        existing = self.db.execute(
+            "select id from queue_items where platform = ? and mention_id = ?", [platform, mention_id]
+        ).fetchone()
+        if existing:
+            return int(existing[0])
+        stamp = now()
+        item_id = self.db["queue_items"].insert(
+            {
+                "platform": platform, "mention_id": mention_id, "decision_id": decision_id,
+                "status": Status.NEW.value, "priority": priority, "priority_rank": PRIORITY_RANK[priority],
+                "due_at": outcome.due_at.isoformat() if outcome.due_at else None, "created_at": stamp,
+                "updated_at": stamp,
+            }
+        ).last_pk
+        self._audit(actor, "enqueue", platform=platform, mention_id=mention_id, queue_item_id=int(item_id),
+                    detail={"priority": priority, "label": outcome.label})
+        return int(item_id)
+
+    def mark_failed(self, mention: Mention, error: str) -> None:
+        """Processing this mention raised: count the attempt; after MAX_ATTEMPTS it is set aside as failed."""
+        self.db.execute(
+            "update mentions set attempts = attempts + 1, last_error = ?, "
+            "state = case when attempts + 1 >= ? then 'failed' else state end where platform = ? and id = ?",
+            [error[:500], MAX_ATTEMPTS, mention.platform, mention.id],
+        )
+
+    def recent_contacts(self, platform: str, author_handle: str, days: int = 7) -> int:
+        """How often this author entered the queue lately: a repeat contact deserves more care."""
+        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+        row = self.db.execute(
+            "select count(*) from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id "
+            "where m.platform = ? and lower(m.author_handle) = lower(?) and q.created_at >= ?",
+            [platform, author_handle, since],
+        ).fetchone()
+        return int(row[0])
+
+    def get_mention(self, platform: str, mention_id: str) -> Mention:
+        rows = list(self.db.query("select * from mentions where platform = ? and id = ?", [platform, mention_id]))
+        if not rows:
+            raise NotFound(f"no stored mention {platform}:{mention_id}")
+        return mention_from_row(rows[0])
+
+    def why(self, platform: str, mention_id: str) -> dict[str, Any]:
+        """Everything that explains a mention's place: the mention, each decision with its reasons, and the
+        queue item with its history."""
+        mention = self.get_mention(platform, mention_id)
+        state = self.db.execute(
+            "select state, attempts, last_error from mentions where platform = ? and id = ?", [platform, mention_id]
+        ).fetchone()
+        decisions = [
+            {**d, **{k: json.loads(d[k] or "null") for k in ("probabilities", "reasons", "priority_reasons", "features")}}
+            for d in self.db.query(
+                "select * from decisions where platform = ? and mention_id = ? order by id", [platform, mention_id]
+            )
+        ]
+        items = list(self.db.query("select * from queue_items where platform = ? and mention_id = ?", [platform, mention_id]))
+        history = list(self.db.query(
+            "select at, actor, action, detail from audit_log where platform = ? and mention_id = ? order by id",
+            [platform, mention_id],
+        ))
+        return {
+            "mention": mention, "state": state[0], "attempts": state[1], "last_error": state[2],
+            "decisions": decisions, "queue_item": items[0] if items else None, "history": history,
+        }
+
+    def record_poll(self, source: str, error: BaseException | None = None, kind: str = "") -> None:
+        """Note a poll's result for health reporting: the last success, or the last error and its kind."""
+        stamp = now()
+        row = {"source": source, "last_poll_at": stamp}
+        self.db["source_status"].insert({"source": source, "polls": 0, "errors": 0}, pk="source", ignore=True)
+        if error is None:
+            row["last_success_at"] = stamp
+            self.db["source_status"].update(source, row)
+            self.db.execute("update source_status set polls = polls + 1 where source = ?", [source])
+        else:
+            row.update(last_error_at=stamp, last_error_kind=kind or type(error).__name__, last_error=str(error)[:500])
+            self.db["source_status"].update(source, row)
+            self.db.execute("update source_status set polls = polls + 1, errors = errors + 1 where source = ?", [source])
+
+    def source_status(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from source_status order by source"))
+
+    def count_mentions(self) -> int:
+        return int(self.db.execute("select count(*) from mentions").fetchone()[0])
+
+    def outcome_counts(self) -> dict[str, int]:
+        """Mentions by their latest outcome's label ('filtered' for filtered ones), for summaries."""
+        rows = self.db.execute(
+            "select coalesce(case when d.outcome = 'filtered' then 'filtered' end, d.label), count(*) "
+            "from decisions d join (select max(id) id from decisions group by platform, mention_id) last "
+            "on last.id = d.id group by 1"
+        ).fetchall()
+        return {str(k): int(v) for k, v in rows}

@@ -1,0 +1,161 @@
+"""The queue the webcare team works: listing, claiming, resolving, dismissing, notes and feedback. Every state
+change is written to the audit log in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.errors import InvalidTransition, NotFound
+from bot.store.base import now
+from bot.store.mentions import MentionStore
+from bot.store.records import PRIORITY_RANK, Outcome, QueueItem, Status
+
+_ITEM_SELECT = """
+select q.*, m.text, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
+       m.in_reply_to_post_id, d.label, d.probabilities, d.reasons, d.priority_reasons
+from queue_items q
+join mentions m on m.platform = q.platform and m.id = q.mention_id
+left join decisions d on d.id = q.decision_id
+"""
+ORDERS = {
+    "urgent": "q.priority_rank, coalesce(q.due_at, q.created_at), q.id",
+    "newest": "m.created_at desc, q.id desc",
+    "oldest": "m.created_at, q.id",
+}
+LABELS = ("queue", "direct_other", "about", "irrelevant")
+
+
+class QueueStore(MentionStore):
+    def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
+                   order: str = "urgent", assignee: str | None = None, lang: str | None = None,
+                   limit: int = 100, offset: int = 0) -> list[QueueItem]:
+        """Queue items, most urgent first by default. status 'open' means new or claimed; None means all."""
+        where, args = [], []
+        statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
+        if statuses:
+            where.append(f"q.status in ({', '.join('?' * len(statuses))})")
+            args += [Status(s).value for s in statuses]
+        if priority:
+            where.append("q.priority = ?")
+            args.append(priority)
+        if assignee:
+            where.append("q.assignee = ?")
+            args.append(assignee)
+        if lang:
+            where.append("m.lang = ?")
+            args.append(lang)
+        sql = _ITEM_SELECT + (f" where {' and '.join(where)}" if where else "")
+        sql += f" order by {ORDERS[order]} limit ? offset ?"
+        return [QueueItem.from_row(r) for r in self.db.query(sql, [*args, limit, offset])]
+
+    def get_item(self, item_id: int) -> QueueItem:
+        rows = list(self.db.query(_ITEM_SELECT + " where q.id = ?", [item_id]))
+        if not rows:
+            raise NotFound(f"no queue item {item_id}")
+        return QueueItem.from_row(rows[0])
+
+    def _transition(self, item_id: int, actor: str, action: str, allowed_from: tuple[Status, ...],
+                    changes: dict[str, Any], detail: dict[str, Any] | None = None) -> QueueItem:
+        """Change an item's state only if it is in one of `allowed_from`, in one statement, so two agents
+        acting at once cannot both succeed."""
+        item = self.get_item(item_id)
+        stamp = now()
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        with self.db.atomic():
+            cursor = self.db.execute(
+                f"update queue_items set {sets}, updated_at = ? where id = ? "
+                f"and status in ({', '.join('?' * len(allowed_from))})",
+                [*changes.values(), stamp, item_id, *[s.value for s in allowed_from]],
+            )
+            if cursor.rowcount != 1:
+                current = self.get_item(item_id)
+                holder = f" by {current.assignee}" if current.assignee else ""
+                raise InvalidTransition(
+                    f"queue item {item_id} is {current.status.value}{holder}; cannot {action} it"
+                )
+            self._audit(actor, action, platform=item.platform, mention_id=item.mention_id, queue_item_id=item_id,
+                        detail={"from": item.status.value, **(detail or {})})
+        return self.get_item(item_id)
+
+    def claim(self, item_id: int, agent: str) -> QueueItem:
+        return self._transition(item_id, agent, "claim", (Status.NEW,),
+                                {"status": Status.CLAIMED.value, "assignee": agent, "claimed_at": now()})
+
+    def release(self, item_id: int, agent: str) -> QueueItem:
+        return self._transition(item_id, agent, "release", (Status.CLAIMED,),
+                                {"status": Status.NEW.value, "assignee": None, "claimed_at": None})
+
+    def resolve(self, item_id: int, agent: str) -> QueueItem:
+        item = self.get_item(item_id)
+        return self._transition(item_id, agent, "resolve", (Status.NEW, Status.CLAIMED),
+                                {"status": Status.RESOLVED.value, "resolved_at": now(),
+                                 "assignee": item.assignee or agent})
+
+    def dismiss(self, item_id: int, agent: str, reason: str) -> QueueItem:
+        if not reason.strip():
+            raise InvalidTransition("a dismissal needs a reason")
+        return self._transition(item_id, agent, "dismiss", (Status.NEW, Status.CLAIMED),
+                                {"status": Status.DISMISSED.value, "resolved_at": now(), "dismissed_reason": reason},
+                                {"reason": reason})
+
+    def add_note(self, item_id: int, agent: str, note: str) -> QueueItem:
+        item = self.get_item(item_id)
+        text = f"{item.note}\n{agent}: {note}" if item.note else f"{agent}: {note}"
+        with self.db.atomic():
+            self.db.execute("update queue_items set note = ?, updated_at = ? where id = ?", [text, now(), item_id])
+            self._audit(agent, "note", platform=item.platform, mention_id=item.mention_id, queue_item_id=item_id)
+        return self.get_item(item_id)
+
+    def mark_wrongly_routed(self, item_id: int, agent: str, label: str, note: str = "") -> QueueItem:
+        """The bot put this in the queue but it is not a request: record the right label as training feedback
+        and take the item out of the queue."""
+        if label not in LABELS:
+            raise InvalidTransition(f"'{label}' is not a label; use one of {', '.join(LABELS)}")
+        item = self.get_item(item_id)
+        with self.db.atomic():
+            self._feedback(item.platform, item.mention_id, item_id, "wrongly_routed", label, agent, note)
+            if label != "queue":
+                return self._transition(item_id, agent, "dismiss", (Status.NEW, Status.CLAIMED),
+                                        {"status": Status.DISMISSED.value, "resolved_at": now(),
+                                         "dismissed_reason": f"wrongly routed: {label}"}, {"label": label})
+        return self.get_item(item_id)
+
+    def move_to_queue(self, platform: str, mention_id: str, agent: str, priority: str = "normal",
+                      due_at: datetime | None = None) -> QueueItem:
+        """An agent puts a mention the bot left out into the queue by hand; recorded as feedback ('queue')."""
+        if priority not in PRIORITY_RANK:
+            raise InvalidTransition(f"'{priority}' is not a priority; use one of {', '.join(PRIORITY_RANK)}")
+        self.get_mention(platform, mention_id)
+        with self.db.atomic():
+            last = self.db.execute(
+                "select id, label from decisions where platform = ? and mention_id = ? order by id desc limit 1",
+                [platform, mention_id],
+            ).fetchone()
+            decision_id = int(last[0]) if last else None
+            item_id = self._enqueue(
+                platform, mention_id, decision_id or 0,
+                Outcome("queued", label=last[1] if last else None, priority=priority, due_at=due_at), actor=agent,
+            )
+            self._feedback(platform, mention_id, item_id, "moved_to_queue", "queue", agent, "")
+        return self.get_item(int(item_id))
+
+    def _feedback(self, platform: str, mention_id: str, item_id: int | None, kind: str, label: str, agent: str,
+                  note: str) -> None:
+        self.db["feedback"].insert(
+            {"platform": platform, "mention_id": mention_id, "queue_item_id": item_id, "kind": kind, "label": label,
+             "agent": agent, "note": note, "created_at": now()}
+        )
+        self._audit(agent, f"feedback:{kind}", platform=platform, mention_id=mention_id, queue_item_id=item_id,
+                    detail={"label": label})
+
+    def feedback(self) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "select f.*, m.text, m.lang, m.is_direct_message, m.is_repost, m.is_reply_to_brand, m.handles "
+            "from feedback f join mentions m on m.platform = f.platform and m.id = f.mention_id order by f.id"
+        ))
+
+    def queue_counts(self) -> dict[tuple[str, str], int]:
+        """Queue size by (status, priority)."""
+        rows = self.db.execute("select status, priority, count(*) from queue_items group by 1, 2").fetchall()
+        return {(s, p): int(n) for s, p, n in rows}

@@ -1,0 +1,233 @@
+"""The signals a person would read in a mention: who it addresses (platform structure) and what it says (cues in
+Dutch and English). Each signal has a name, a value and, when it fires, a reason in an agent's words.
+
+The rule classifier decides on these alone; the trained classifier feeds them beside the text encoder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.mention import Mention
+from classifiers.decision import Brand
+
+__all__ = ["FEATURE_NAMES", "Signals", "extract", "fold", "normalise_text"]
+
+_LINK = re.compile(r"https?://\S+|www\.\S+", re.I)
+_HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so 'Één' and 'een', 'café' and 'cafe' match the same cue."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _words(*phrases: str, at_end: bool = False) -> re.Pattern[str]:
+    """A pattern matching any of the phrases as whole words (after `fold`); `at_end`: only as the last words."""
+    body = "|".join(sorted((re.escape(fold(p)).replace(r"\ ", r"\s+") for p in phrases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})" + (r"\W*$" if at_end else r"(?!\w)"))
+
+
+SECOND_PERSON = _words(
+    "you", "your", "yours", "u", "ur", "ya", "y'all", "youre", "you're", "jullie", "je", "jij", "jou", "jouw",
+    "uw", "julie", "jullie's", "ju",
+)
+THIRD_PERSON = _words(
+    "they", "them", "their", "theyre", "they're", "ze", "zij", "hun", "hen", "die lui", "dat bedrijf",
+    "this company", "that company", "these guys", "those guys", "die gasten",
+)
+QUESTION_WORDS = _words(
+    "why", "when", "where", "how", "what", "who", "which", "is there", "can i", "do i", "should i", "will i",
+    "waarom", "wanneer", "waar", "hoe", "wat", "wie", "welke", "kan ik", "moet ik", "mag ik", "krijg ik",
+    "is er", "hoelang", "hoe lang",
+)
+REQUEST = _words(
+    "please", "pls", "plz", "plis", "can you", "could you", "would you", "can u", "could u", "help", "need",
+    "i want", "fix", "sort this", "sort it", "refund", "call me", "dm me", "contact me", "get back to me",
+    "kunnen jullie", "kun je", "kunt u", "kan je", "kan iemand van jullie", "graag", "svp", "aub", "alsjeblieft",
+    "alstublieft", "help", "hulp", "bel me", "neem contact", "oplossen", "los dit op", "terugbetaling",
+    "geld terug", "wil ik", "ik wil",
+)
+COMPLAINT = _words(
+    "not working", "doesnt work", "doesn't work", "does not work", "broken", "down", "outage", "delayed",
+    "delay", "cancelled", "canceled", "missing", "lost", "never arrived", "still waiting", "still no", "no signal",
+    "charged twice", "double charged", "overcharged", "wrong", "terrible", "worst", "awful", "useless",
+    "unacceptable", "ridiculous", "disgrace", "joke", "rubbish", "crap", "shit", "scam", "no one", "nobody",
+    "hours", "days", "weeks", "again", "error", "failed", "fails", "crash", "crashes", "stuck", "stranded",
+    "werkt niet", "doet het niet", "kapot", "storing", "storingen", "vertraagd", "vertraging", "geannuleerd",
+    "uitgevallen", "valt uit", "kwijt", "vermist", "niet aangekomen", "nog steeds", "nog altijd", "geen bereik",
+    "geen internet", "geen signaal", "dubbel afgeschreven", "twee keer afgeschreven", "te veel betaald",
+    "verkeerd", "slecht", "slechtste", "waardeloos", "belachelijk", "schandalig", "onacceptabel", "bagger",
+    "klote", "kut", "uur", "dagen", "weken", "weer", "alweer", "foutmelding", "fout", "mislukt", "vast",
+    "gestrand", "nooit", "niemand", "wachten", "wacht",
+)
+PRAISE = _words(
+    "thanks", "thank you", "thx", "thnx", "ty", "cheers", "great", "love", "loved", "awesome", "amazing",
+    "brilliant", "excellent", "well done", "kudos", "best", "legend", "legends", "props", "appreciate",
+    "bedankt", "dank", "dankje", "dankjewel", "dank je", "dank u", "merci", "top", "topper", "toppers", "super",
+    "geweldig", "fantastisch", "goed geregeld", "chapeau", "complimenten", "held", "helden", "netjes", "fijn",
+    "blij", "opgelost", "solved", "sorted", "fixed",
+)
+PEER_QUESTION = _words(
+    "anyone", "anybody", "does anyone", "has anyone", "is anyone", "anyone else", "is it just me", "just me",
+    "who else", "any of you", "guys", "y'all", "iemand", "heeft iemand", "is er iemand", "iemand anders",
+    "ligt het aan mij", "ligt het aan mn", "ligt het aan m'n", "wie nog meer", "wie heeft", "mensen", "jongens",
+    "iedereen", "followers", "volgers", "tips", "aanrader", "recommend", "should i switch", "overstappen",
+)
+SPAM = _words(
+    "giveaway", "give away", "crypto", "bitcoin", "btc", "eth", "nft", "airdrop", "promo code", "promocode",
+    "follow back", "follow me", "free iphone", "gratis iphone", "win", "winnen", "claim now", "claim your",
+    "earn", "investment", "invest", "forex", "onlyfans", "dm for", "click here", "klik hier", "link in bio",
+    "verdien", "casino", "betting", "100x", "giveaways",
+)
+NEWS = _words(
+    "breaking", "news", "nieuws", "report", "reports", "reported", "according to", "volgens", "announces",
+    "announced", "kondigt aan", "maakt bekend", "strike", "staking", "shares", "aandeel", "ceo", "quarterly",
+    "kwartaal", "fined", "boete", "investigation", "onderzoek", "press release", "persbericht",
+)
+# A greeting or address word right before the brand handle: "Dear @X", "hey @X", "Hoi @X", "thanks @X".
+VOCATIVE_BEFORE = _words(
+    "dear", "hey", "hi", "hello", "hallo", "hoi", "beste", "geachte", "goedemorgen", "goedemiddag", "goedenavond",
+    "morning", "good morning", "yo", "thanks", "thank you", "thx", "bedankt", "dank", "dankjewel", "ok", "oi",
+    "please", "pls", "help", "hulp", "come on", "kom op", "seriously", "serieus", "waarom", "why", "so", "dus",
+    "ey", "he", "hé", "attn", "hee",
+    at_end=True,
+)
+# A preposition right before the brand handle: the post talks ABOUT the brand to someone else.
+ABOUT_BEFORE = _words(
+    "at", "with", "from", "by", "of", "via", "through", "about", "like", "than", "for", "bij", "met", "van",
+    "door", "over", "dan", "als", "naar", "voor", "op", "to", "switched to", "overgestapt naar",
+    at_end=True,
+)
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "is_direct_message", "is_reply_to_brand", "is_repost", "by_brand", "brand_handle_leading",
+    "brand_handle_typed", "brand_handle_inherited_only", "brand_vocative", "brand_handle_after_preposition",
+    "brand_name_in_text", "no_brand_reference", "second_person", "third_person", "question", "request",
+    "complaint", "praise", "peer_question", "spam", "news", "other_handles", "has_link", "is_reply",
+    "brand_handle_at_end",
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    values: dict[str, float]
+    reasons: dict[str, str]  # feature name -> reason in an agent's words, for the features that fired
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[name]
+
+    def vector(self) -> list[float]:
+        return [self.values[n] for n in FEATURE_NAMES]
+
+
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    names = tuple(n for n in names if n.strip())
+    if not names:
+        return None
+    return _words(*names)
+
+
+def normalise_text(text: str, brand: Brand) -> str:
+    """The text as the text model sees it: our handles become @brand, our names BRAND, other handles @user,
+    links http. One model then serves every brand and never learns a brand's name."""
+    own = {h.casefold() for h in brand.handles}
+
+    def handle(m: re.Match[str]) -> str:
+        return "@brand" if m.group(1).casefold() in own else "@user"
+
+    text = _LINK.sub("http", text)
+    text = _HANDLE.sub(handle, text)
+    for name in sorted(brand.names, key=len, reverse=True):
+        if name.strip():
+            text = re.sub(rf"(?<![\w@]){re.escape(name)}(?!\w)", "BRAND", text, flags=re.I)
+    return text
+
+
+def extract(mention: Mention, brand: Brand) -> Signals:
+    own = {h.casefold() for h in brand.handles}
+    accounts = own | {a.casefold() for a in brand.own_accounts}
+    text = mention.text
+    v: dict[str, float] = dict.fromkeys(FEATURE_NAMES, 0.0)
+    why: dict[str, str] = {}
+
+    def fire(name: str, reason: str, value: float = 1.0) -> None:
+        v[name] = value
+        if reason:
+            why[name] = reason
+
+    typed = [h for h in mention.handles if h.typed_by_author]
+    brand_typed = [h for h in typed if h.handle.casefold() in own]
+    brand_inherited = [h for h in mention.handles if not h.typed_by_author and h.handle.casefold() in own]
+
+    if mention.is_direct_message:
+        fire("is_direct_message", "addressed: direct message to us")
+    if mention.is_reply_to_brand:
+        fire("is_reply_to_brand", "addressed: reply to our post")
+    if mention.in_reply_to_post_id or mention.handles and not mention.handles[0].typed_by_author:
+        fire("is_reply", "")
+    if mention.is_repost or re.match(r"\s*RT\s+@\w+", text):
+        fire("is_repost", "repost: passes on someone else's post")
+    if mention.author.handle.casefold() in accounts:
+        fire("by_brand", "our own post")
+
+    # The first thing the author typed (after the reply prefix) is our handle: "@Brand my bag is lost".
+    prefix_end = max((h.end for h in mention.handles if not h.typed_by_author), default=0)
+    head = text[prefix_end:]
+    stripped = len(head) - len(head.lstrip(" .\u00a0\t\n"))
+    first = next((h for h in typed if h.start >= prefix_end), None)
+    if first is not None and first.start == prefix_end + stripped and first.handle.casefold() in own:
+        fire("brand_handle_leading", "addressed: starts with our handle")
+    if brand_typed:
+        fire("brand_handle_typed", "")
+    elif brand_inherited:
+        fire("brand_handle_inherited_only", "our handle only comes from the thread, not typed")
+    for h in brand_typed:
+        before = fold(text[max(0, h.start - 25) : h.start]).rstrip(" ,:;-")
+        tail = text[h.end : h.end + 2]
+        if VOCATIVE_BEFORE.search(before[-16:]) or (
+            h is not first and tail[:1] in {",", ":"}
+        ):
+            fire("brand_vocative", "addressed: speaks to us by handle")
+        if ABOUT_BEFORE.search(before[-20:]):
+            fire("brand_handle_after_preposition", "third person: mentions us in passing (\"at @us\")")
+        if h.end >= len(text.rstrip(" .!?\n")) - 1 and h is not first:
+            fire("brand_handle_at_end", "")
+
+    names = _name_pattern(brand.names)
+    if names is not None and names.search(fold(_HANDLE.sub(" ", text))):
+        fire("brand_name_in_text", "names us without a handle")
+    if not (
+        brand_typed or brand_inherited or v["brand_name_in_text"] or mention.is_direct_message
+        or mention.is_reply_to_brand
+    ):
+        fire("no_brand_reference", "no reference to us")
+
+    body = fold(_HANDLE.sub(" ", _LINK.sub(" ", text[prefix_end:])))
+    if SECOND_PERSON.search(body):
+        fire("second_person", "speaks to us (you, jullie)", min(len(SECOND_PERSON.findall(body)), 3) / 3)
+    if THIRD_PERSON.search(body):
+        fire("third_person", "third person: talks about us", min(len(THIRD_PERSON.findall(body)), 3) / 3)
+    if "?" in body or QUESTION_WORDS.match(body.strip()):
+        fire("question", "asks a question")
+    if REQUEST.search(body):
+        fire("request", "asks for something")
+    if COMPLAINT.search(body):
+        fire("complaint", "complains or reports a problem", min(len(COMPLAINT.findall(body)), 3) / 3)
+    if PRAISE.search(body):
+        fire("praise", "thanks or praise")
+    if PEER_QUESTION.search(body):
+        fire("peer_question", "asks others, not us")
+    if SPAM.search(body):
+        fire("spam", "looks like spam or a giveaway")
+    if NEWS.search(body):
+        fire("news", "reads like news")
+    others = {h.handle.casefold() for h in typed} - own
+    if others:
+        fire("other_handles", "", min(len(others), 3) / 3)
+    if _LINK.search(text):
+        fire("has_link", "")
+    return Signals(v, why)
