@@ -1,0 +1,69 @@
+"""Shared fixtures: a clean environment, a real SQLite file in a temp dir, and config files written there."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, load_settings
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+STREAM = FIXTURES / "stream.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's credentials or config choice; no library reaches for a model hub."""
+    for name in ("X_BEARER_TOKEN", "WEBCARE_CONFIG", "HF_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write a config file into tmp_path. The default replays tests/fixtures/stream.jsonl into tmp_path/webcare.db
+    with the rule classifier; `extra` is YAML appended (or given sections replace the defaults)."""
+
+    def write(extra: str = "", *, stream: Path = STREAM, batch_size: int = 100, name: str = "config.yaml",
+              classifier: str = "rules") -> Path:
+        text = textwrap.dedent(f"""\
+            brand:
+              name: Tulpair
+              handles: [Tulpair, TulpairHelp]
+              names: [Tulpair, Tulp Air]
+            sources:
+              replay:
+                enabled: true
+                path: {stream}
+                batch_size: {batch_size}
+                interval_seconds: 0.2
+            classifier:
+              kind: {classifier}
+            web:
+              port: 0
+            storage:
+              database: {tmp_path / 'webcare.db'}
+            """)
+        path = tmp_path / name
+        path.write_text(text + textwrap.dedent(extra), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def settings(write_config: Callable[..., Path]) -> Settings:
+    return load_settings(write_config())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "webcare.db")
+    yield s
+    s.close()
