@@ -1,0 +1,94 @@
+"""The rule layer: the structural and lexical signals of DESIGN.md, in Dutch and English."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.mention import Author, Mention, find_handles
+from classifiers import Brand, Label, Priority, RuleClassifier
+from classifiers.features import extract, normalise_text
+
+BRAND = Brand.of(["Tulpair", "TulpairHelp"], ["Tulpair", "Tulp Air"])
+
+
+def post(text: str, *, inherited: int = 0, author: str = "jan", **flags: bool) -> Mention:
+    return Mention("x", "1", text, Author("9", author), datetime(2026, 11, 20, tzinfo=timezone.utc),
+                   handles=find_handles(text, inherited), **flags)
+
+
+def signals(text: str, **kw: object) -> dict[str, float]:
+    return {k: v for k, v in extract(post(text, **kw), BRAND).values.items() if v}  # type: ignore[arg-type]
+
+
+def label(text: str, **kw: object) -> Label:
+    return RuleClassifier().classify([post(text, **kw)], BRAND)[0].label  # type: ignore[arg-type]
+
+
+def test_a_leading_handle_typed_by_the_author_addresses_the_brand() -> None:
+    assert "brand_handle_leading" in signals("@Tulpair waar is mijn koffer?")
+
+
+def test_a_handle_inherited_from_the_reply_chain_does_not() -> None:
+    s = signals("@pieter @Tulpair haha ja die hadden wij ook", inherited=len("@pieter @Tulpair "))
+    assert "brand_handle_leading" not in s and s["brand_handle_inherited_only"] == 1
+
+
+def test_typing_the_handle_again_after_the_prefix_counts_as_leading() -> None:
+    text = "@pieter @Tulpair @Tulpair kunnen jullie hem helpen?"
+    assert "brand_handle_leading" in signals(text, inherited=len("@pieter @Tulpair "))
+
+
+@pytest.mark.parametrize("text", ["Dear @Tulpair, my bag is lost", "Hoi @Tulpair, kunnen jullie helpen?",
+                                  "hey @Tulpair can you check my booking"])
+def test_a_greeting_before_a_mid_text_handle_addresses_the_brand(text: str) -> None:
+    assert "brand_vocative" in signals(text)
+    assert label(text) is Label.QUEUE
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("@Tulpair waar is mijn koffer?", Label.QUEUE),
+    ("Dear @Tulpair, you charged my card twice. Please refund.", Label.QUEUE),
+    ("@Tulpair thanks, the crew were lovely!", Label.DIRECT_OTHER),
+    ("@Tulpair bedankt, top geregeld!", Label.DIRECT_OTHER),
+    ("nooit meer Tulp Air, 4 uur vertraging", Label.ABOUT),
+    ("anyone else's @Tulpair app down?", Label.ABOUT),
+    ("heeft iemand anders ook dat de app van @Tulpair eruit ligt?", Label.ABOUT),
+    ("mooie tulpen op de markt vandaag", Label.IRRELEVANT),
+    ("BTC giveaway!! claim now @Tulpair", Label.IRRELEVANT),
+])
+def test_rules_label_the_clear_cases(text: str, expected: Label) -> None:
+    assert label(text) is expected
+
+
+def test_structure_decides_for_direct_messages_replies_to_us_and_reposts() -> None:
+    assert label("my flight got cancelled, what now?", is_direct_message=True) is Label.QUEUE
+    assert label("same here, no wifi on board", is_reply_to_brand=True) is Label.QUEUE
+    assert label("RT @news: Tulpair cancels 40 flights", is_repost=True) is Label.ABOUT
+    assert label("Vandaag 12 extra vluchten naar Lissabon", author="Tulpair") is Label.IRRELEVANT
+
+
+def test_second_and_third_person_cues_in_both_languages() -> None:
+    assert signals("@Tulpair kunnen jullie me helpen")["second_person"] > 0
+    assert signals("@Tulpair can you help me")["second_person"] > 0
+    assert signals("Tulpair again, they never answer")["third_person"] > 0
+    assert signals("Tulpair weer, ze reageren nooit")["third_person"] > 0
+
+
+def test_every_decision_says_why_in_an_agents_words() -> None:
+    d = RuleClassifier().classify([post("same here, is there a refund?", is_reply_to_brand=True)], BRAND)[0]
+    assert "addressed: reply to our post" in d.reasons
+    assert "asks a question" in d.reasons
+    assert abs(sum(d.probabilities.values()) - 1) < 1e-9
+
+
+def test_urgent_and_emotional_requests_come_first() -> None:
+    d = RuleClassifier().classify([post("@Tulpair we are stranded in Rome with a sick child, flight home today?")], BRAND)[0]
+    assert d.priority is Priority.URGENT
+    assert d.priority_reasons[0].startswith("emotional situation")
+
+
+def test_normalise_text_hides_brand_and_people() -> None:
+    assert (normalise_text("@Tulpair @pieter Tulp Air sucks https://t.co/x1", BRAND)
+            == "@brand @user BRAND sucks http")
