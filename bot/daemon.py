@@ -18,6 +18,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.classifier_choice import build_classifier
+from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
 from bot.settings import Settings, load_settings
 from bot.sources.registry import Scheduled, build_sources
@@ -34,7 +35,9 @@ class Daemon:
         self.settings = settings or load_settings(self.config_path)
         self.store = Store(self.settings.database_path)
         self.classifier = build_classifier(self.settings).load()
-        self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier)
+        self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
+        self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
+                                 on_decision=self.ops.metrics.observe_decision)
         self.scheduled: list[Scheduled] = build_sources(self.settings)
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
@@ -50,7 +53,12 @@ class Daemon:
 
     def _poll(self, scheduled: Scheduled) -> PollResult:
         with self._lock:
-            result = self.pipeline.poll(scheduled.source)
+            try:
+                result = self.pipeline.poll(scheduled.source)
+            except Exception as e:
+                self.ops.metrics.observe_crash(scheduled.source.name, e)
+                raise
+        self.ops.metrics.observe_poll(result)
         if result.next_poll_after and self.scheduler is not None:
             # The source asks for a pause (rate limits): move its next run, keep its interval.
             job = self.scheduler.get_job(scheduled.source.name)
@@ -72,7 +80,16 @@ class Daemon:
             )
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
+        if self.settings.storage.retention_days:
+            self.scheduler.add_job(self.purge, "interval", id="retention", name="retention", hours=24,
+                                   next_run_time=datetime.now(timezone.utc))
+        ops_server = None
+        if self.settings.ops.port is not None:
+            ops_server = OpsServer(wsgi_app(self.store, self.ops), self.settings.ops.host, self.settings.ops.port)
         self.scheduler.start()
+        self.ops.attach(self.scheduler)
+        if ops_server is not None:
+            ops_server.start()
         log.info("daemon started: %d source(s), config %s (version %s), database %s",
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
         for hook in self.on_started:
@@ -81,9 +98,21 @@ class Daemon:
             pass
         log.info("stopping: finishing the batch in hand")
         self.scheduler.shutdown(wait=True)
+        self.ops.attach(None)
+        if ops_server is not None:
+            ops_server.stop()
         self.store.close()
         log.info("stopped")
         return 0
+
+    def purge(self) -> None:
+        """Retention (storage.retention_days): blank old texts and raw payloads, keep the counts. Daily."""
+        days = self.settings.storage.retention_days
+        if days:
+            with self._lock:
+                purged = self.store.purge_older_than(days)
+            log.info("retention: purged the text of %d mention(s) and %d reject(s) older than %d days",
+                     purged.mentions, purged.rejects, days)
 
     def stop(self) -> None:
         self._stop.set()

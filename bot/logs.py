@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot.redaction import SecretFilter
 from bot.settings import Settings
 
 
@@ -17,6 +18,8 @@ def configure_logging(settings: Settings | None = None, stream=sys.stderr) -> No
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    secret_env = [settings.sources.x.bearer_token_env, *settings.logging.redact_env] if settings else []
+    handler.addFilter(SecretFilter.from_env(secret_env))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from bot.errors import SourceError
 from bot.filters import filter_reason
@@ -34,7 +35,9 @@ class PollResult:
     failed: int = 0
     labels: Counter[str] = field(default_factory=Counter)
     queued: int = 0
+    queued_labels: Counter[str] = field(default_factory=Counter)  # for metrics: queued by label
     error: str | None = None
+    error_kind: str | None = None  # SourceError.kind: rate_limited, unavailable, auth, ...
     next_poll_after: float | None = None
 
     def summary(self) -> str:
@@ -64,9 +67,11 @@ class Pipeline:
         try:
             batch = source.fetch(self.store.checkpoint(source.name))
         except SourceError as e:
-            result.error = f"{e.kind}: {e}"
+            result.error, result.error_kind = f"{e.kind}: {e}", e.kind
             self.store.record_poll(source.name, e, e.kind)
             log.warning("%s: poll failed (%s): %s", source.name, e.kind, e)
+            if e.retry_at is not None:  # a rate-limit reset or a back-off: the scheduler waits until then
+                result.next_poll_after = max(0.0, (e.retry_at - datetime.now(timezone.utc)).total_seconds())
         else:
             result.fetched, result.rejected = len(batch.mentions), len(batch.rejects)
             result.next_poll_after = batch.next_poll_after
@@ -121,7 +126,7 @@ class Pipeline:
 
     def _store_decision(self, m: Mention, d: Decision, settings: Settings, result: PollResult) -> None:
         contacts = self.store.recent_contacts(m.platform, m.author.handle) if d.label.value == "queue" else 0
-        r = route(d, settings, recent_contacts=contacts)
+        r = route(d, settings, recent_contacts=contacts, mention=m)
         outcome = Outcome(
             "queued" if r.queued else "not_queued", label=d.label.value, probabilities=d.probabilities,
             priority=r.priority.value, reasons=d.reasons, priority_reasons=r.priority_reasons, features=d.features,
@@ -130,3 +135,5 @@ class Pipeline:
         self.store.record_outcome(m, outcome)
         result.labels[d.label.value] += 1
         result.queued += int(r.queued)
+        if r.queued:
+            result.queued_labels[d.label.value] += 1

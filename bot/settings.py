@@ -10,13 +10,14 @@ import difflib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from bot.errors import ConfigError
+from bot.settings_filters import Filters, PriorityRule
 
 __all__ = ["Settings", "load_settings", "parse_settings"]
 
@@ -64,6 +65,9 @@ class XSearch(_Section):
     exclude_terms: list[str] = Field(default_factory=list, description="Posts with these words are not fetched.")
     languages: list[str] = Field(default_factory=list, description="Only posts in these languages (lang:nl).")
     include_reposts: bool = Field(default=False, description="Fetch reposts too (excluded by default).")
+    max_pages: int = Field(
+        default=10, ge=1, le=100, description="Pages of 100 posts read per poll; older posts in a longer gap are skipped."
+    )
 
 
 class XSource(_Section):
@@ -81,6 +85,9 @@ class XSource(_Section):
         default=900, gt=0, description="The longest wait honoured after a 429."
     )
     timeout_seconds: float = Field(default=30, gt=0, description="HTTP time-out per request.")
+    max_backoff_seconds: float = Field(
+        default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
+    )
     search: XSearch = Field(default_factory=XSearch)
 
 
@@ -140,17 +147,33 @@ class Storage(_Section):
 class Logging(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
     format: Literal["text", "json"] = Field(default="text", description="`text` for people, `json` for collectors.")
+    redact_env: list[str] = Field(
+        default_factory=list,
+        description="Environment variables whose values are masked in every log line (besides the X bearer token).",
+    )
+
+
+class Ops(_Section):
+    host: str = Field(default="127.0.0.1", description="Address of the /healthz and /metrics endpoints.")
+    port: int | None = Field(
+        default=None, ge=0, le=65535, description="Their own port (0: any free port); empty serves them only in the web app."
+    )
 
 
 class Settings(_Section):
     brand: Brand
     sources: Sources = Field(default_factory=Sources)
     classifier: Classifier = Field(default_factory=Classifier)
+    filters: Filters = Field(default_factory=Filters)
     routing: Routing = Field(default_factory=Routing)
+    priority_rules: list[PriorityRule] = Field(
+        default_factory=list, description="Words that raise a queued mention's priority, checked in order."
+    )
     service_levels: ServiceLevels = Field(default_factory=ServiceLevels)
     web: Web = Field(default_factory=Web)
     storage: Storage = Field(default_factory=Storage)
     logging: Logging = Field(default_factory=Logging)
+    ops: Ops = Field(default_factory=Ops)
     # Where the file lives: relative paths in it resolve against this folder. Not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -229,7 +252,7 @@ def _line_of(doc: Any, loc: tuple[Any, ...]) -> int | None:
 
 def _describe(err: Any, doc: Any, source: str) -> str:
     loc = tuple(err["loc"])
-    dotted = ".".join(str(p) for p in loc)
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     line = _line_of(doc, loc)
     where = f"{source} line {line}" if line else source
     kind, ctx, got = err["type"], err.get("ctx") or {}, err.get("input")
@@ -250,7 +273,25 @@ def _describe(err: Any, doc: Any, source: str) -> str:
             return f"{where}: {dotted} must be {bounds}, got {got!r}"
     if kind == "literal_error":
         return f"{where}: {dotted} must be one of {ctx.get('expected')}, got {got!r}"
+    if kind == "value_error":
+        # Our validators' messages, written for the person editing the file.
+        return f"{where}: {dotted}: {ctx.get('error')}"
+    if kind in _EXPECTED:
+        return f"{where}: {dotted} must be {_EXPECTED[kind]}, got {got!r}"
     return f"{where}: {dotted}: {err['msg'].lower()}, got {got!r}"
+
+
+# A wrong type, in words a marketer recognises.
+_EXPECTED = {
+    "string_type": "text",
+    "bool_type": "true or false", "bool_parsing": "true or false",
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_type": "a number", "float_parsing": "a number",
+    "list_type": "a list, such as [a, b] or one '- item' per line",
+    "model_type": "a section of 'key: value' lines indented below it",
+    "model_attributes_type": "a section of 'key: value' lines indented below it",
+    "dict_type": "a section of 'key: value' lines indented below it",
+}
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -260,6 +301,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             continue
         field = model.model_fields.get(str(part))
         ann = getattr(field, "annotation", None)
+        if get_origin(ann) is list:
+            ann = get_args(ann)[0]
         if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
             return None
         model = ann

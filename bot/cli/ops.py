@@ -1,0 +1,55 @@
+"""`webcare db backup|purge` and `webcare forget`: data care for ops, safe while the daemon runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli.app import Context, handles_errors, main, pass_app
+from bot.errors import ConfigError
+
+
+@main.group()
+def db() -> None:
+    """Back up the database and apply retention."""
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@pass_app
+@handles_errors
+def backup(app: Context, path: Path) -> None:
+    """Copy the database to PATH (SQLite's online backup: consistent, safe while the daemon runs)."""
+    size = app.store.backup_to(path)
+    click.echo(f"backed up {app.store.path} to {path} ({size / 1_000_000:.1f} MB)")
+
+
+@db.command("purge")
+@click.option("--days", type=click.IntRange(min=1), help="Override storage.retention_days for this run.")
+@pass_app
+@handles_errors
+def purge(app: Context, days: int | None) -> None:
+    """Blank the text and raw payload of mentions older than the retention period; counts and decisions stay."""
+    days = days or app.settings.storage.retention_days
+    if not days:
+        raise ConfigError(f"{app.config_path}: storage.retention_days is not set; set it or pass --days N")
+    purged = app.store.purge_older_than(days)
+    click.echo(f"purged the text of {purged.mentions} mention(s) and {purged.rejects} reject(s) "
+               f"older than {days} days")
+
+
+@main.command("forget")
+@click.argument("handle")
+@click.option("--agent", default="cli", show_default=True, help="Who asked, for the audit log.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+@handles_errors
+def forget(app: Context, handle: str, agent: str, yes: bool) -> None:
+    """Erase one person's mentions, decisions, queue items and feedback (a privacy request). The audit log
+    records that an erasure happened, not whose."""
+    if not yes:
+        click.confirm(f"Erase everything stored of @{handle.lstrip('@')}? This cannot be undone", abort=True)
+    gone = app.store.forget_author(handle, agent)
+    click.echo(f"erased {gone.mentions} mention(s), {gone.decisions} decision(s), {gone.queue_items} queue "
+               f"item(s) and {gone.feedback} feedback record(s) of @{handle.lstrip('@')}")

@@ -1,0 +1,96 @@
+"""The ops endpoints as one small WSGI app: GET /healthz (JSON, 200 or 503) and GET /metrics (Prometheus text).
+Served on a port of its own by config (`bot.ops.server`), or mounted in the web app under a prefix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+
+from bot.ops.health import health
+from bot.ops.state import ServiceState
+from bot.store import Status, Store
+
+__all__ = ["wsgi_app"]
+
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+class _Counters:
+    """The daemon's own counters, forwarded into each app's registry (so two apps never register them twice)."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.state.metrics.registry.collect()
+
+
+class _FromStore:
+    """Gauges read from the store at scrape time: they stay true across restarts."""
+
+    def __init__(self, store: Store, state: ServiceState) -> None:
+        self.store, self.state = store, state
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("webcare_scheduler_up", "1 while the daemon's scheduler runs.")
+        up.add_metric([], 1.0 if self.state.is_scheduler_alive() else 0.0)
+        yield up
+        counts = self.store.queue_counts()
+        queue = GaugeMetricFamily("webcare_queue_items", "Queue items by status and priority.",
+                                  labels=["status", "priority"])
+        for status in Status:
+            for priority in PRIORITIES:
+                queue.add_metric([status.value, priority], counts.get((status.value, priority), 0))
+        yield queue
+        oldest = self.store.oldest_unclaimed_at()
+        age = GaugeMetricFamily("webcare_queue_oldest_unclaimed_age_seconds",
+                                "Seconds the oldest unclaimed queue item has waited (0 when none waits).")
+        age.add_metric([], (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0)
+        yield age
+        success = GaugeMetricFamily("webcare_source_last_success_timestamp_seconds",
+                                    "Unix time of each source's last good poll.", labels=["source"])
+        failure = GaugeMetricFamily("webcare_source_last_error_timestamp_seconds",
+                                    "Unix time of each source's last failed poll.", labels=["source"])
+        for row in self.store.source_status():
+            for family, key in ((success, "last_success_at"), (failure, "last_error_at")):
+                if row.get(key):
+                    family.add_metric([row["source"]], datetime.fromisoformat(row[key]).timestamp())
+        yield success
+        yield failure
+
+
+def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:
+    """GET /healthz and GET /metrics for this store and daemon. Mount it anywhere: it looks at PATH_INFO only."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Counters(daemon_state))
+    registry.register(_FromStore(store, daemon_state))
+    metrics = make_wsgi_app(registry)
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return _text(start_response, "405 Method Not Allowed", "only GET is served here\n")
+        if path == "/metrics":
+            return metrics(environ, start_response)
+        if path == "/healthz":
+            healthy, report = health(store, daemon_state)
+            body = json.dumps(report, indent=2).encode() + b"\n"
+            start_response("200 OK" if healthy else "503 Service Unavailable",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                            ("Cache-Control", "no-store")])
+            return [body]
+        return _text(start_response, "404 Not Found", f"no page {path}; try /healthz or /metrics\n")
+
+    return app
+
+
+def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:
+    body = text.encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]

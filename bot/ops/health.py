@@ -1,0 +1,39 @@
+"""/healthz: is the daemon doing its job? The scheduler lives, the database takes writes; and per source, the
+last good poll and the last error (a failing source is reported, not fatal: a 429 is routine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.ops.state import ServiceState
+from bot.store import Store
+
+__all__ = ["health"]
+
+
+def health(store: Store, state: ServiceState) -> tuple[bool, dict[str, Any]]:
+    """(healthy, report). Healthy means the scheduler runs and the database is writable."""
+    scheduler_alive = state.is_scheduler_alive()
+    db_problem = store.is_writable()
+    sources = []
+    for row in store.source_status():
+        ok_at, err_at = row.get("last_success_at"), row.get("last_error_at")
+        sources.append({
+            "source": row["source"],
+            "ok": bool(ok_at) and (not err_at or ok_at >= err_at),
+            "last_poll_at": row.get("last_poll_at"),
+            "last_success_at": ok_at,
+            "last_error_at": err_at,
+            "last_error_kind": row.get("last_error_kind"),
+            "last_error": row.get("last_error"),
+            "polls": row.get("polls"),
+            "errors": row.get("errors"),
+        })
+    healthy = scheduler_alive and db_problem is None
+    report = {
+        "status": "ok" if healthy else "failing",
+        "scheduler": {"alive": scheduler_alive, "started_at": state.started_at.isoformat()},
+        "database": {"writable": db_problem is None, "error": db_problem},
+        "sources": sources,
+    }
+    return healthy, report
