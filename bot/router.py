@@ -1,14 +1,18 @@
-"""The routing policy from config: does a classified mention enter the queue, at which priority, due when?"""
+"""The routing policy from config: does a classified mention enter the queue, at which priority, due when?
+
+Priority can only go up here: a repeat contact, or a word from the config's `priority_rules`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from bot.mention import Mention
+from bot.phrases import matcher_of
 from bot.settings import Settings
 from classifiers import Decision, Label, Priority
 
-__all__ = ["Route", "route"]
+__all__ = ["Route", "apply_priority_rules", "route"]
 
 
 @dataclass(frozen=True)
@@ -20,8 +24,30 @@ class Route:
     due_at: datetime | None = None
 
 
-def route(decision: Decision, settings: Settings, *, recent_contacts: int = 0, now: datetime | None = None) -> Route:
-    """Queue what is addressed to the brand and needs care, as config says; a repeat contact is raised."""
+def apply_priority_rules(mention: Mention, settings: Settings, priority: Priority) -> tuple[Priority, tuple[str, ...]]:
+    """The priority after every config rule that matches the mention's text (in its language), with reasons.
+
+    A rule that names languages applies to mentions in those languages, and to mentions whose language the
+    platform did not know (better a raised priority than a missed emergency)."""
+    lang = (mention.lang or "").casefold().split("-")[0]
+    reasons: list[str] = []
+    for rule in settings.priority_rules:
+        if rule.languages and lang not in ("", "und") and lang not in rule.languages:
+            continue
+        found = matcher_of(rule.keywords, rule.patterns).find(mention.text)
+        if found is None:
+            continue
+        raised = priority.raised_to(Priority(rule.raise_to))
+        if raised is not priority:
+            reasons.append(f"priority rule '{rule.name}' ({found})")
+        priority = raised
+    return priority, tuple(reasons)
+
+
+def route(decision: Decision, settings: Settings, *, recent_contacts: int = 0, now: datetime | None = None,
+          mention: Mention | None = None) -> Route:
+    """Queue what is addressed to the brand and needs care, as config says; a repeat contact is raised, and so
+    is a mention (when given) that matches one of the config's priority rules."""
     policy = settings.routing
     now = now or datetime.now(timezone.utc)
     priority, reasons = decision.priority, tuple(decision.priority_reasons)
@@ -41,5 +67,8 @@ def route(decision: Decision, settings: Settings, *, recent_contacts: int = 0, n
         if raised is not priority:
             reasons = (*reasons, f"repeat contact ({recent_contacts} earlier this week)")
         priority = raised
+    if mention is not None:
+        priority, rule_reasons = apply_priority_rules(mention, settings, priority)
+        reasons = (*reasons, *rule_reasons)
     minutes = getattr(settings.service_levels, priority.value)
     return Route(True, priority, why, reasons, now + timedelta(minutes=minutes))

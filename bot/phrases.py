@@ -1,0 +1,75 @@
+"""Keywords and phrases as marketers write them in config, matched the way a reader would: whole words, in any
+case, with or without accents ("cafe" finds "Café"), inside hashtags and handles as the whole tag ("koffer"
+finds "#koffer", not "#kofferkwijt"). Used by the filters and the router's priority rules.
+
+A leaf module: it imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["PhraseMatcher", "fold", "matcher", "matcher_of"]
+
+_VARIATION_SELECTORS = frozenset("\ufe0e\ufe0f")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Één' and 'een', 'Café' and 'cafe' read the same. Emoji variation
+    selectors go too, so '☀️' and '☀' are one keyword."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _VARIATION_SELECTORS)
+
+
+def _phrase_regex(phrase: str) -> str:
+    # Words of a phrase may be split by any run of spaces; a keyword that starts or ends with a non-word
+    # character ("#tulpair", "🌷") still may not be glued to a word on its other side.
+    words = fold(phrase).split()
+    return r"\s+".join(re.escape(w) for w in words)
+
+
+@dataclass(frozen=True)
+class PhraseMatcher:
+    """Finds the first of a set of keywords, phrases (whole words) and regular expressions in a text."""
+
+    keywords: tuple[str, ...]
+    patterns: tuple[str, ...]
+    _words: re.Pattern[str] | None
+    _regexes: tuple[re.Pattern[str], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self._words or self._regexes)
+
+    def find(self, text: str) -> str | None:
+        """The keyword (as written in config) or the pattern that matches, or None."""
+        if self._words is not None:
+            m = self._words.search(fold(text))
+            if m is not None:
+                found = " ".join(m.group(0).split())
+                return next((k for k in self.keywords if " ".join(fold(k).split()) == found), found)
+        folded = fold(text)
+        for source, regex in zip(self.patterns, self._regexes, strict=True):
+            if regex.search(text) or regex.search(folded):
+                return source
+        return None
+
+
+@lru_cache(maxsize=512)
+def matcher(keywords: tuple[str, ...] = (), patterns: tuple[str, ...] = ()) -> PhraseMatcher:
+    """A cached matcher for these keywords and regular expressions (validated by the settings already)."""
+    kept = tuple(k for k in keywords if k.strip())
+    words = None
+    if kept:
+        # Longest first, so "geen bereik" wins over "geen".
+        body = "|".join(sorted((_phrase_regex(k) for k in kept), key=len, reverse=True))
+        words = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+    regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    return PhraseMatcher(kept, tuple(patterns), words, regexes)
+
+
+def matcher_of(keywords: Sequence[str], patterns: Sequence[str] = ()) -> PhraseMatcher:
+    return matcher(tuple(keywords), tuple(patterns))
