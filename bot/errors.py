@@ -5,6 +5,7 @@
     ├── StoreError                the database cannot be used (locked too long, unwritable, newer schema)
     ├── NotFound                  a queue item, mention or user that does not exist
     ├── InvalidTransition         a queue action that the item's state forbids (claim a resolved item, ...)
+    ├── AccountError              a web account that cannot be made as asked (name taken, unknown role, short password)
     └── SourceError               a platform could not be read this time; the checkpoint did not move
         ├── RateLimited           the platform said 429; `retry_at` says when it allows the next call
         ├── SourceUnavailable     5xx, a time-out or a broken connection: back off and try again
@@ -33,6 +34,10 @@ class NotFound(WebcareError):
 
 
 class InvalidTransition(WebcareError):
+    pass
+
+
+class AccountError(WebcareError):
     pass
 
 
