@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -23,6 +24,9 @@ from bot.pipeline import Pipeline, PollResult
 from bot.settings import Settings, load_settings
 from bot.sources.registry import Scheduled, build_sources
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,7 @@ class Daemon:
         self.ops.attach(self.scheduler)
         if ops_server is not None:
             ops_server.start()
+        web_server = self._start_web()
         log.info("daemon started: %d source(s), config %s (version %s), database %s",
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
         for hook in self.on_started:
@@ -101,6 +106,8 @@ class Daemon:
         self.ops.attach(None)
         if ops_server is not None:
             ops_server.stop()
+        if web_server is not None:
+            web_server.stop()
         self.store.close()
         log.info("stopped")
         return 0
@@ -113,6 +120,14 @@ class Daemon:
                 purged = self.store.purge_older_than(days)
             log.info("retention: purged the text of %d mention(s) and %d reject(s) older than %d days",
                      purged.mentions, purged.rejects, days)
+
+    def _start_web(self) -> WebServer | None:
+        """The review app (web.enabled) in a waitress thread beside the scheduler, on the daemon's store."""
+        if not self.settings.web.enabled:
+            return None
+        from bot.web import WebServer  # the web app stands after the daemon in the flow: loaded when served
+
+        return WebServer(self.store, lambda: self.settings).start()
 
     def stop(self) -> None:
         self._stop.set()

@@ -58,7 +58,8 @@ class ReplaySource:
                 try:
                     mentions.append(mention_from_line(json.loads(line), line.rstrip("\n")))
                 except (ValueError, KeyError, TypeError) as e:
-                    reason = str(e).strip("'\"") or type(e).__name__
+                    # A KeyError's str() is its repr ("'missing field ...'"): use its message as written.
+                    reason = str(e.args[0] if isinstance(e, KeyError) and e.args else e) or type(e).__name__
                     log.warning("%s line %d: skipped a malformed mention: %s", self.path, number, reason)
                     rejects.append(Reject(f"{self.path}:{number}", reason, line[:10_000]))
         return Batch(mentions, str(start + read) if read else checkpoint, rejects)

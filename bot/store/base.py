@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,27 @@ from bot.errors import StoreError
 from bot.store import schema
 
 BUSY_TIMEOUT_SECONDS = 30.0
+
+
+class _Database(Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin (BEGIN IMMEDIATE). A
+    deferred transaction that reads first (sqlite-utils reads the table's columns before an insert) cannot wait
+    for another process's write lock: SQLite answers "database is locked" at once, ignoring the busy timeout."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
 
 def now() -> str:
@@ -50,7 +73,7 @@ class BaseStore:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
-            db = Database(conn)
+            db = _Database(conn)
             self._local.db = db
         return db
 

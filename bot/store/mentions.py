@@ -51,11 +51,13 @@ class MentionStore(BaseStore):
         """Store a fetched batch and move the source's checkpoint, in one transaction: after a crash either
         both happened or neither did. A mention already stored (platform + id) is skipped. Returns how many
         were new."""
+        # No read before the first write: a deferred transaction that reads first cannot wait for another
+        # process's write lock (SQLite answers "database is locked" at once), and count(*) grows with the table.
         with self.db.atomic():
-            before = self.db.execute("select count(*) from mentions").fetchone()[0]
+            before = self.db.conn.total_changes
             if mentions:
                 self.db["mentions"].insert_all((_row(m, source) for m in mentions), ignore=True)
-            after = self.db.execute("select count(*) from mentions").fetchone()[0]
+            after = self.db.conn.total_changes
             for r in rejects:
                 self.db["rejects"].insert(
                     {"source": source, "location": r.location, "reason": r.reason, "raw": r.raw, "at": now()}

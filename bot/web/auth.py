@@ -1,0 +1,108 @@
+"""Logging in and out: the login page, the session (Flask-Login, keyed by the user's session token so a new
+password ends old sessions), and the guards that send strangers to the login page and keep agents out of the
+lead's pages."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from bot.store import User
+from bot.web import accounts
+from bot.web.app import store
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WebUser(UserMixin):  # type: ignore[misc]
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.name = user.name
+        self.role = user.role
+        self.is_lead = user.is_lead
+
+    def get_id(self) -> str:
+        return self.user.session_token
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = "Log in to see the queue."
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load(token: str) -> WebUser | None:
+        user = store().user_by_session(token)
+        return WebUser(user) if user else None
+
+    @manager.unauthorized_handler
+    def unauthorized() -> ResponseReturnValue:
+        target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+        if request.headers.get("HX-Request"):
+            # An htmx call (the auto-refresh after the session ended): send the whole page to the login.
+            return "", 401, {"HX-Redirect": target}
+        return redirect(target)
+
+
+def lead_required(view: F) -> F:
+    """Only a lead passes; an agent gets 403, a stranger the login page."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_lead:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: a login link must not send the user elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("queue.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    error = ""
+    if form.validate_on_submit():
+        result = accounts.log_in(store(), form.name.data or "", form.password.data or "", request.remote_addr or "")
+        if result.user is not None:
+            session.clear()
+            login_user(WebUser(result.user))
+            session.permanent = True
+            log.info("user %s logged in", result.user.name)
+            return redirect(safe_next(request.args.get("next")))
+        error = result.message
+    status = 429 if error.startswith("Too many") else 401 if error else 200
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))

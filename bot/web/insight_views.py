@@ -1,0 +1,69 @@
+"""The listening and stats pages: charts and tables over the store's counts, for seeing a problem build and
+how the team keeps up. Windows end on the newest stored day, so a paused or replayed stream still shows."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+
+from bot.web import stats as st
+from bot.web.app import settings, store
+from bot.web.charts import stacked_bars
+from bot.web.listening import listen
+
+bp = Blueprint("insights", __name__)
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _until(default: str | None) -> date:
+    asked = request.args.get("until", "")
+    if _DAY.fullmatch(asked):
+        try:
+            return date.fromisoformat(asked)
+        except ValueError:
+            pass
+    return date.fromisoformat(default) if default else _today()
+
+
+@bp.route("/listening")
+@login_required
+def listening() -> ResponseReturnValue:
+    until = _until(store().latest_mention_day())
+    since = until - timedelta(days=13)
+    brand = settings().brand
+    result = listen(store().about_texts(since.isoformat(), until.isoformat()), until,
+                    [brand.name, *brand.names, *brand.handles])
+    chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
+                         {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
+    return render_template("listening.html", result=result, chart=chart)
+
+
+@bp.route("/stats")
+@login_required
+def stats() -> ResponseReturnValue:
+    days_wanted = min(max(request.args.get("days", 14, type=int) or 14, 1), 90)
+    until = _until(store().latest_mention_day())
+    days = st.days_between(until - timedelta(days=days_wanted - 1), until)
+    counts = st.volume(store().volume_by_day(days[0].isoformat(), until.isoformat()), days)
+    volume_chart = stacked_bars("Mentions per day by label", [d.isoformat() for d in days], counts,
+                                labels=[d.strftime("%d %b") for d in days])
+    queue_until = date.fromisoformat(store().latest_queue_day() or _today().isoformat())
+    items = store().queue_times((queue_until - timedelta(days=days_wanted - 1)).isoformat(), queue_until.isoformat())
+    breaches = st.breaches(items)
+    breach_chart = stacked_bars("Service levels per priority", [b.priority for b in breaches],
+                                {"on time": [b.on_time for b in breaches], "late": [b.late for b in breaches],
+                                 "overdue": [b.overdue for b in breaches]}, width=420)
+    return render_template("stats.html", volume_chart=volume_chart, totals={k: sum(v) for k, v in counts.items()},
+                           first_claim=st.to_first_claim(items), resolve=st.to_resolve(items), breaches=breaches,
+                           breach_chart=breach_chart, days=days_wanted, since=days[0], until=until,
+                           queue_since=queue_until - timedelta(days=days_wanted - 1), queue_until=queue_until,
+                           items=len(items), duration=st.duration)
