@@ -16,11 +16,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo: one poll prints the summary, a demo lead is made, then the daemon runs with the review app.
+DEMO_USER := demo
+DEMO_PASSWORD := tulpair-demo
 demo: $(STAMP)
 	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
 	$(BIN)/python run_bot.py --config config/demo.yaml --once
+	printf '%s\n' '$(DEMO_PASSWORD)' | $(BIN)/webcare --config config/demo.yaml user add $(DEMO_USER) --role lead --password-stdin
+	@$(BIN)/python -c "from bot.settings import load_settings; w = load_settings('config/demo.yaml').web; \
+	print(f'The review queue: http://{w.host}:{w.port}/  log in as $(DEMO_USER) / $(DEMO_PASSWORD)  (Ctrl-C stops)')"
+	$(BIN)/python run_bot.py --config config/demo.yaml
 
-test: $(STAMP)
+# Debian's chromium for the browser tests; Playwright drives it and never downloads a browser of its own.
+browser:
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 clean:
