@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.classifier_choice import build_classifier
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
+from bot.reload import ConfigWatcher
 from bot.settings import Settings, load_settings
 from bot.sources.registry import Scheduled, build_sources
 from bot.store import Store
@@ -44,6 +45,8 @@ class Daemon:
                                  on_decision=self.ops.metrics.observe_decision)
         self.scheduled: list[Scheduled] = build_sources(self.settings)
         self._stop = threading.Event()
+        self._reread = threading.Event()  # SIGHUP: re-read the config now
+        self.watcher = ConfigWatcher(self.config_path, self.settings)
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
         self.on_started: list[Callable[[Daemon], None]] = []
@@ -57,6 +60,7 @@ class Daemon:
 
     def _poll(self, scheduled: Scheduled) -> PollResult:
         with self._lock:
+            self.reload_config()
             try:
                 result = self.pipeline.poll(scheduled.source)
             except Exception as e:
@@ -84,6 +88,7 @@ class Daemon:
             )
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
+        signal.signal(signal.SIGHUP, self._on_hangup)
         if self.settings.storage.retention_days:
             self.scheduler.add_job(self.purge, "interval", id="retention", name="retention", hours=24,
                                    next_run_time=datetime.now(timezone.utc))
@@ -99,8 +104,11 @@ class Daemon:
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
         for hook in self.on_started:
             hook(self)
-        while not self._stop.wait(1.0):
-            pass
+        while not self._stop.wait(0.5):
+            if self._reread.is_set():
+                self._reread.clear()
+                with self._lock:
+                    self.reload_config(force=True)
         log.info("stopping: finishing the batch in hand")
         self.scheduler.shutdown(wait=True)
         self.ops.attach(None)
@@ -131,6 +139,18 @@ class Daemon:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def reload_config(self, force: bool = False) -> bool:
+        """Take a changed, valid config file into use (bot/reload.py); True when the settings changed."""
+        new = self.watcher.poll(force)
+        if new is None:
+            return False
+        self.settings = new
+        return True
+
+    def _on_hangup(self, signum: int, frame: FrameType | None) -> None:
+        log.info("received SIGHUP: re-reading the config")
+        self._reread.set()
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("received %s", signal.Signals(signum).name)

@@ -220,7 +220,9 @@ def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".
     try:
         return Settings.model_validate({**_plain(doc), "base_dir": base_dir})
     except ValidationError as e:
-        raise ConfigError("\n".join(_describe(err, doc, source) for err in e.errors())) from None
+        # In the order of the file, as the person fixing it reads it.
+        errors = sorted(e.errors(), key=lambda err: _line_of(doc, tuple(err["loc"])) or 0)
+        raise ConfigError("\n".join(_describe(err, doc, source) for err in errors)) from None
 
 
 def _plain(node: Any) -> Any:

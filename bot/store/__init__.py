@@ -9,6 +9,7 @@ from bot.store import schema, schema_ops, schema_web
 from bot.store.care import CareStore, Forgotten, Purged
 from bot.store.insights import InsightStore, LeftOut, QueueTimes
 from bot.store.mentions import MAX_ATTEMPTS, MentionStore
+from bot.store.period import PeriodStore
 from bot.store.queue import QueueStore
 from bot.store.records import Outcome, QueueItem, Status
 from bot.store.users import ROLES, User, UserStore
@@ -16,7 +17,7 @@ from bot.store.users import ROLES, User, UserStore
 __all__ = ["MAX_ATTEMPTS", "Forgotten", "Outcome", "Purged", "QueueItem", "Reject", "Status", "Store", "LeftOut", "QueueTimes", "ROLES", "User"]
 
 
-class Store(UserStore, InsightStore, CareStore, QueueStore):
+class Store(PeriodStore, UserStore, InsightStore, CareStore, QueueStore):
     """All of the store's operations on one database file."""
 
     migration_sets = [schema.core, schema_ops.ops, schema_web.web]

@@ -1,0 +1,134 @@
+"""What-if: run stored mentions through the filters, the classifier and the router under two configs, side by
+side, and tell which would enter or leave the queue. Writes nothing: `webcare config diff` prints the result.
+
+Repeat-contact raises are left out on both sides: they depend on the queue as it was at the time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.classifier_choice import build_classifier
+from bot.filters import filter_reason
+from bot.mention import Mention
+from bot.pipeline import brand_of
+from bot.router import route
+from bot.settings import Settings
+from classifiers import Classifier
+
+__all__ = ["Change", "Verdict", "WhatIf", "compare", "judge"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one config does with one mention."""
+
+    outcome: str  # queued, not_queued, filtered
+    label: str | None
+    priority: str | None
+    reason: str
+
+    @property
+    def queued(self) -> bool:
+        return self.outcome == "queued"
+
+    @property
+    def bucket(self) -> str:
+        """`label/priority` for a queued mention; the counts are kept by it."""
+        return f"{self.label}/{self.priority}"
+
+    def describe(self) -> str:
+        if self.outcome == "filtered":
+            return f"filtered: {self.reason}"
+        if self.queued:
+            return f"queued as {self.bucket}"
+        return f"not queued ({self.reason})"
+
+
+@dataclass(frozen=True)
+class Change:
+    mention: Mention
+    current: Verdict
+    new: Verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.mention
+        return {"key": m.key, "author": m.author.handle, "created_at": m.created_at.isoformat(), "text": m.text,
+                "current": self.current.describe(), "new": self.new.describe()}
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    since: datetime
+    mentions: int
+    current_version: str
+    new_version: str
+    current_queued: Counter[str]  # label/priority -> count
+    new_queued: Counter[str]
+    current_filtered: int
+    new_filtered: int
+    entering: tuple[Change, ...]
+    leaving: tuple[Change, ...]
+    reprioritised: tuple[Change, ...]  # queued under both, at another label or priority
+
+    def to_dict(self, examples: int = 3) -> dict[str, Any]:
+        def group(changes: Sequence[Change], side: str) -> dict[str, Any]:
+            counts = Counter(getattr(c, side).bucket for c in changes)
+            return {"count": len(changes), "by_label_priority": dict(sorted(counts.items())),
+                    "examples": [c.to_dict() for c in changes[:examples]]}
+
+        return {
+            "since": self.since.isoformat(), "mentions": self.mentions,
+            "current": {"version": self.current_version, "queued": sum(self.current_queued.values()),
+                        "filtered": self.current_filtered, "by_label_priority": dict(sorted(self.current_queued.items()))},
+            "new": {"version": self.new_version, "queued": sum(self.new_queued.values()),
+                    "filtered": self.new_filtered, "by_label_priority": dict(sorted(self.new_queued.items()))},
+            "entering": group(self.entering, "new"),
+            "leaving": group(self.leaving, "current"),
+            "reprioritised": group(self.reprioritised, "new"),
+        }
+
+
+def judge(mentions: Sequence[Mention], settings: Settings, classifier: Classifier, now: datetime) -> list[Verdict]:
+    """The pipeline's decisions for these mentions under `settings`, computed and returned, never stored."""
+    verdicts: dict[int, Verdict] = {}
+    keep: list[tuple[int, Mention]] = []
+    for i, m in enumerate(mentions):
+        reason = filter_reason(m, settings)
+        if reason is None:
+            keep.append((i, m))
+        else:
+            verdicts[i] = Verdict("filtered", None, None, reason)
+    brand = brand_of(settings)
+    size = settings.classifier.batch_size
+    for start in range(0, len(keep), size):
+        chunk = keep[start : start + size]
+        for (i, m), d in zip(chunk, classifier.classify([m for _, m in chunk], brand), strict=True):
+            r = route(d, settings, mention=m, now=now)
+            verdicts[i] = Verdict("queued" if r.queued else "not_queued", d.label.value, r.priority.value, r.reason)
+    return [verdicts[i] for i in range(len(mentions))]
+
+
+def compare(mentions: Sequence[Mention], current: Settings, new: Settings, since: datetime,
+            classifier_for: Callable[[Settings], Classifier] = build_classifier) -> WhatIf:
+    now = datetime.now(timezone.utc)
+    current_classifier = classifier_for(current).load()
+    # The model is loaded once when both configs ask for the same one.
+    new_classifier = current_classifier if new.classifier == current.classifier else classifier_for(new).load()
+    before = judge(mentions, current, current_classifier, now)
+    after = judge(mentions, new, new_classifier, now)
+    changes = [Change(m, b, a) for m, b, a in zip(mentions, before, after, strict=True)]
+    return WhatIf(
+        since=since, mentions=len(mentions), current_version=current.version, new_version=new.version,
+        current_queued=Counter(v.bucket for v in before if v.queued),
+        new_queued=Counter(v.bucket for v in after if v.queued),
+        current_filtered=sum(v.outcome == "filtered" for v in before),
+        new_filtered=sum(v.outcome == "filtered" for v in after),
+        entering=tuple(c for c in changes if c.new.queued and not c.current.queued),
+        leaving=tuple(c for c in changes if c.current.queued and not c.new.queued),
+        reprioritised=tuple(c for c in changes if c.current.queued and c.new.queued and c.current.bucket != c.new.bucket),
+    )
