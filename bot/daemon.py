@@ -43,7 +43,7 @@ class Daemon:
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
-        self.scheduled: list[Scheduled] = build_sources(self.settings)
+        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
         self._stop = threading.Event()
         self._reread = threading.Event()  # SIGHUP: re-read the config now
         self.watcher = ConfigWatcher(self.config_path, self.settings)

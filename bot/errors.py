@@ -42,15 +42,18 @@ class AccountError(WebcareError):
 
 
 class SourceError(WebcareError):
+    """`retry_at`, when set, is the earliest moment the source should be polled again (a rate-limit reset, or
+    the end of a back-off): the pipeline passes it on to the scheduler."""
+
     kind = "error"
-
-
-class RateLimited(SourceError):
-    kind = "rate_limited"
 
     def __init__(self, message: str, retry_at: datetime | None = None) -> None:
         super().__init__(message)
         self.retry_at = retry_at
+
+
+class RateLimited(SourceError):
+    kind = "rate_limited"
 
 
 class SourceUnavailable(SourceError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,10 +29,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[..., Path]:
     """Write a config file into tmp_path. The default replays tests/fixtures/stream.jsonl into tmp_path/webcare.db
-    with the rule classifier; `extra` is YAML appended (or given sections replace the defaults)."""
+    with the rule classifier; `extra` is YAML appended; `sources` replaces the sources section."""
 
     def write(extra: str = "", *, stream: Path = STREAM, batch_size: int = 100, name: str = "config.yaml",
-              classifier: str = "rules") -> Path:
+              classifier: str = "rules", sources: str | None = None) -> Path:
         text = textwrap.dedent(f"""\
             brand:
               name: Tulpair
@@ -50,6 +51,9 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
             storage:
               database: {tmp_path / 'webcare.db'}
             """)
+        if sources is not None:  # YAML for the sources section, in place of the default replay source
+            text = re.sub(r"(?m)^sources:\n(?:  .*\n)+", lambda _: "sources:\n" + textwrap.indent(
+                textwrap.dedent(sources), "  "), text)
         path = tmp_path / name
         path.write_text(text + textwrap.dedent(extra), encoding="utf-8")
         return path

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.settings import Settings
 from bot.sources.base import Source
 from bot.sources.replay import ReplaySource
+from bot.sources.x import UserIds, build_x_sources
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,15 @@ class Scheduled:
     jitter_seconds: float
 
 
-def build_sources(settings: Settings) -> list[Scheduled]:
+def build_sources(settings: Settings, x_user_ids: UserIds | None = None) -> list[Scheduled]:
+    """`x_user_ids` keeps the X handle -> user id pairs (the store, so they survive a restart)."""
     found: list[Scheduled] = []
     replay = settings.sources.replay
     if replay.enabled:
         found.append(Scheduled(ReplaySource(settings.resolve(replay.path), replay.batch_size),
                                replay.interval_seconds, replay.jitter_seconds))
+    x = settings.sources.x
+    if x.enabled:
+        found += [Scheduled(source, x.interval_seconds, x.jitter_seconds)
+                  for source in build_x_sources(settings, x_user_ids)]
     return found

@@ -5,7 +5,7 @@ In the flow it sits right after the sources: a mention is stored raw before anyt
 """
 
 from bot.sources.base import Reject
-from bot.store import schema, schema_ops, schema_web
+from bot.store import schema, schema_ops, schema_web, schema_x
 from bot.store.care import CareStore, Forgotten, Purged
 from bot.store.insights import InsightStore, LeftOut, QueueTimes
 from bot.store.mentions import MAX_ATTEMPTS, MentionStore
@@ -13,11 +13,12 @@ from bot.store.period import PeriodStore
 from bot.store.queue import QueueStore
 from bot.store.records import Outcome, QueueItem, Status
 from bot.store.users import ROLES, User, UserStore
+from bot.store.x_users import XUserStore
 
 __all__ = ["MAX_ATTEMPTS", "Forgotten", "Outcome", "Purged", "QueueItem", "Reject", "Status", "Store", "LeftOut", "QueueTimes", "ROLES", "User"]
 
 
-class Store(PeriodStore, UserStore, InsightStore, CareStore, QueueStore):
+class Store(PeriodStore, XUserStore, UserStore, InsightStore, CareStore, QueueStore):
     """All of the store's operations on one database file."""
 
-    migration_sets = [schema.core, schema_ops.ops, schema_web.web]
+    migration_sets = [schema.core, schema_ops.ops, schema_web.web, schema_x.x]

@@ -1,0 +1,21 @@
+"""The X handle -> user id cache: the X source asks X once per brand handle and keeps the answer here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.store.base import BaseStore, now
+
+
+class XUserStore(BaseStore):
+    def x_user_id(self, handle: str) -> str | None:
+        """The stored user id of an X handle (any case), or None when it was never resolved."""
+        row = self.db.execute("select user_id from x_users where handle = ?", [handle.casefold()]).fetchone()
+        return str(row[0]) if row else None
+
+    def remember_x_user(self, handle: str, user_id: str) -> None:
+        self.db["x_users"].upsert({"handle": handle.casefold(), "user_id": user_id, "resolved_at": now()},
+                                  pk="handle")
+
+    def x_users(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select handle, user_id, resolved_at from x_users order by handle"))

@@ -1,0 +1,211 @@
+"""A fake X API v2 on 127.0.0.1: the outside world at its HTTP edge, for the X source's tests.
+
+It serves the JSON payloads under tests/fixtures/x/ the way X does: a mentions timeline and a recent search that
+honour since_id, start_time and next_token, `users/by` lookups, and rate-limit headers on every answer. A test
+queues faults (429, 503, a hang, a static payload) per endpoint; they are served before the normal answers.
+Every request is recorded, so a test can prove that only GETs were made. `forward(client, fake)` mounts a
+requests transport adapter on the tweepy client's session that sends api.twitter.com to this server and
+refuses every other host.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "x"
+TOKEN = "test-bearer-AAAA-not-a-real-token"
+
+
+def load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering: longer than the client's time-out makes a time-out
+    normal: bool = False  # serve the normal answer (a good page between two faults)
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    query: dict[str, str]
+
+
+class FakeX:
+    def __init__(self, timeline: str = "timeline.json", search: str = "search.json") -> None:
+        self.users: list[dict[str, Any]] = load("users.json")
+        self.timelines = {"mentions": load(timeline), "search": load(search)}
+        self.faults: dict[str, list[Reply]] = defaultdict(list)
+        self.seen: list[Seen] = []
+        self.page_size = 100
+        self.rate: dict[str, str] = {}  # x-rate-limit-* headers sent with every normal answer
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeX:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail(self, endpoint: str, *replies: Reply) -> None:
+        """Queue answers for `endpoint` ("mentions", "search", "users") served before the normal ones."""
+        with self._lock:
+            self.faults[endpoint].extend(replies)
+
+    def calls(self, endpoint: str) -> list[Seen]:
+        return [s for s in self.seen if _endpoint(s.path) == endpoint]
+
+    def answer(self, method: str, path: str, query: dict[str, str], auth: str | None) -> Reply:
+        with self._lock:
+            self.seen.append(Seen(method, path, query))
+            endpoint = _endpoint(path)
+            if method != "GET":
+                return Reply(405, {"title": "Method Not Allowed", "detail": "the fake X accepts GET only"})
+            if auth != f"Bearer {TOKEN}":
+                return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                   "detail": "Unauthorized"})
+            if self.faults[endpoint] and not self.faults[endpoint][0].normal:
+                return self.faults[endpoint].pop(0)
+            if self.faults[endpoint]:
+                self.faults[endpoint].pop(0)
+        if endpoint == "users":
+            return Reply(200, self._users(query.get("usernames", "")), dict(self.rate))
+        if endpoint in self.timelines:
+            return Reply(200, self._page(self.timelines[endpoint], query), dict(self.rate))
+        return Reply(404, {"title": "Not Found Error", "detail": f"no route {path}"})
+
+    def _users(self, usernames: str) -> dict[str, Any]:
+        wanted = [u for u in usernames.split(",") if u]
+        known = {u["username"].casefold(): u for u in self.users}
+        body: dict[str, Any] = {"data": [known[u.casefold()] for u in wanted if u.casefold() in known]}
+        missing = [u for u in wanted if u.casefold() not in known]
+        if missing:
+            body["errors"] = [{"value": u, "detail": f"Could not find user with usernames: [{u}].",
+                               "title": "Not Found Error", "resource_type": "user", "parameter": "usernames",
+                               "resource_id": u, "type": "https://api.twitter.com/2/problems/resource-not-found"}
+                              for u in missing]
+        if not body["data"]:
+            del body["data"]
+        return body
+
+    def _page(self, timeline: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        posts = sorted(timeline["data"], key=lambda t: int(t["id"]), reverse=True)
+        if "since_id" in query:
+            posts = [t for t in posts if int(t["id"]) > int(query["since_id"])]
+        elif "start_time" in query:
+            posts = [t for t in posts if t["created_at"] >= query["start_time"].replace("Z", ".000Z")]
+        token = query.get("pagination_token") or query.get("next_token")
+        offset = int(token.removeprefix("p")) if token else 0
+        size = min(self.page_size, int(query.get("max_results", 10)))
+        page = posts[offset:offset + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+        if offset + size < len(posts):
+            meta["next_token"] = f"p{offset + size}"
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = page
+            body["includes"] = timeline.get("includes", {})
+        if timeline.get("errors") and page:
+            body["errors"] = timeline["errors"]
+        return body
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                reply = fake.answer(self.command, parts.path, query, self.headers.get("Authorization"))
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = b"" if reply.body is None else json.dumps(reply.body).encode()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("content-type", "application/json; charset=utf-8")
+                    self.send_header("content-length", str(len(body)))
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a time-out test)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def _endpoint(path: str) -> str:
+    if path.endswith("/mentions"):
+        return "mentions"
+    if path.startswith("/2/tweets/search/recent"):
+        return "search"
+    if path.startswith("/2/users/by"):
+        return "users"
+    return path
+
+
+class _ToFake(HTTPAdapter):
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        request.url = self.base + str(request.url).removeprefix("https://api.twitter.com")
+        return super().send(request, **kwargs)
+
+
+class _Refuse(HTTPAdapter):
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        raise AssertionError(f"a test tried to reach {request.url}")
+
+
+def forward(client: tweepy.Client, fake: FakeX) -> tweepy.Client:
+    """Send the client's api.twitter.com calls to `fake`; any other host fails the test."""
+    client.session.mount("https://", _Refuse())
+    client.session.mount("http://", _Refuse())
+    client.session.mount("https://api.twitter.com/", _ToFake(fake.url))
+    return client
+
+
+def reset_in(seconds: float, remaining: int = 0, limit: int = 10) -> dict[str, str]:
+    """Rate-limit headers whose window resets `seconds` from now."""
+    return {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(int(time.time() + seconds))}
+
+
+TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+UNAVAILABLE = {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank", "status": 503}
