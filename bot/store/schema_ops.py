@@ -16,3 +16,10 @@ def m001_retention(db: Database) -> None:
     db["rejects"].create_index(["at"], if_not_exists=True)
     # The age of the oldest unclaimed item is read at every /metrics scrape.
     db["queue_items"].create_index(["status", "created_at"], if_not_exists=True)
+
+
+@ops()
+def m002_author_lookup(db: Database) -> None:
+    # recent_contacts (every queued mention) and forget match authors case-blind: without this index each
+    # lookup scanned every stored mention, so ingest slowed as the store grew.
+    db.execute("create index if not exists idx_mentions_author_handle_lower on mentions(lower(author_handle))")

@@ -1,0 +1,152 @@
+"""Ingest benchmark: replays a generated stream through the whole pipeline (replay source -> store -> filters
+-> rule classifier -> router -> queue) on a real SQLite file, and prints throughput end to end, latency from
+fetch to queue, peak memory and database size, at 1,000 and at 100,000 stored mentions.
+
+    python bench/ingest.py                      # 100,000 mentions, batches of 500, the rule classifier
+    python bench/ingest.py --count 20000 --batch-size 200 --keep /tmp/bench.db
+
+The rule classifier is used so the figures show the bot's own cost (store, routing, queue); the transformer
+adds its own forward pass (about 200 short posts per second on 2 CPU threads), measured by its own tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.mention import Mention  # noqa: E402
+from bot.pipeline import Pipeline  # noqa: E402
+from bot.settings import parse_settings  # noqa: E402
+from bot.sources.replay import ReplaySource  # noqa: E402
+from bot.store import Outcome, Store  # noqa: E402
+from classifiers import RuleClassifier  # noqa: E402
+
+TEXTS = (
+    "@Tulpair mijn koffer is niet aangekomen op Schiphol, vlucht TP{n}. Wat nu?",
+    "Dear @Tulpair, you charged my card twice for booking TPX{n}. Please refund the second payment.",
+    "nooit meer Tulp Air, {n} minuten vertraging en geen excuses. echt niet normaal",
+    "@Tulpair thanks for the upgrade on TP{n}, lovely crew!",
+    "lol @Tulpair strikes again, flight {n} cancelled #travel",
+    "@Tulpair kunnen jullie mijn vlucht {n} omboeken naar morgen?",
+    "Anyone else stuck at gate D{n} waiting for @Tulpair? Third hour now",
+    "@TulpairHelp my daughter's medication is in the lost bag, flight TP{n}, please help urgently",
+    "Win a free trip!!! click here {n} #Tulpair #giveaway",
+    "@Tulpair waarom is mijn terugbetaling voor boeking {n} nog steeds niet binnen? Al 3 keer gebeld",
+)
+CONFIG = """\
+brand: {{name: Tulpair, handles: [Tulpair, TulpairHelp], names: [Tulpair, Tulp Air]}}
+sources: {{replay: {{enabled: true, path: {stream}, batch_size: {batch}}}}}
+classifier: {{kind: rules}}
+storage: {{database: {db}}}
+"""
+
+
+def generate(path: Path, count: int, seed: int = 7) -> None:
+    """`count` distinct mentions from 5,000 authors, a few seconds apart, texts from a mix of every label."""
+    rng = random.Random(seed)
+    start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(count):
+            author = rng.randrange(5000)
+            f.write(json.dumps({
+                "platform": "x", "id": str(1_000_000 + i), "author": {"id": str(author), "handle": f"user{author}"},
+                "text": rng.choice(TEXTS).format(n=rng.randrange(10_000)), "lang": "nl",
+                "created_at": (start + timedelta(seconds=3 * i)).isoformat(),
+            }) + "\n")
+
+
+class TimedStore(Store):
+    """The store, noting when each mention's outcome is committed (the end of its fetch-to-queue path)."""
+
+    fetch_started = 0.0
+    latencies: list[float]
+
+    def record_outcome(self, mention: Mention, outcome: Outcome) -> int | None:
+        item = super().record_outcome(mention, outcome)
+        self.latencies.append(time.perf_counter() - self.fetch_started)
+        return item
+
+
+@dataclass
+class Window:
+    label: str
+    mentions: int = 0
+    seconds: float = 0.0
+    latencies: tuple[float, ...] = ()
+
+    def line(self) -> str:
+        lat = sorted(self.latencies)
+        p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        return (f"{self.label:>22}: {self.mentions / self.seconds:8.0f} mentions/s, "
+                f"{self.seconds / self.mentions * 1000:6.3f} ms per mention, "
+                f"fetch-to-queue p50 {p50 * 1000:6.1f} ms, p99 {p99 * 1000:6.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--keep", type=Path, help="copy the database here afterwards")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="webcare-bench-"))
+    try:
+        stream, db = work / "stream.jsonl", work / "bench.db"
+        generate(stream, args.count)
+        settings = parse_settings(CONFIG.format(stream=stream, batch=args.batch_size, db=db), base_dir=work)
+        store = TimedStore(db)
+        store.latencies = []
+        pipeline = Pipeline(store, lambda: settings, RuleClassifier().load())
+        source = ReplaySource(stream, args.batch_size)
+        polls: list[tuple[int, int, float, tuple[float, ...]]] = []  # stored before, new, seconds, latencies
+        started = time.perf_counter()
+        stored = 0
+        while True:
+            store.latencies = []
+            store.fetch_started = t0 = time.perf_counter()
+            result = pipeline.poll(source)
+            if result.fetched == 0:
+                break
+            polls.append((stored, result.stored, time.perf_counter() - t0, tuple(store.latencies)))
+            stored += result.stored
+        total = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in work.glob("bench.db*"))
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        def window(label: str, lo: int, hi: int) -> Window:
+            picked = [p for p in polls if lo <= p[0] < hi]
+            return Window(label, sum(p[1] for p in picked), sum(p[2] for p in picked),
+                          tuple(x for p in picked for x in p[3]))
+
+        everything = window("all", 0, args.count)
+        early = window("at 1,000 stored", 1_000, 3_000)
+        late = window(f"at {args.count:,} stored", args.count - 2_000, args.count)
+        print(f"{args.count:,} mentions, batches of {args.batch_size}, rule classifier; "
+              f"decided {sum(store.outcome_counts().values()):,}, queued {sum(store.queue_counts().values()):,}")
+        print(f"end to end: {args.count / total:.0f} mentions/s ({total:.1f} s)")
+        for w in (everything, early, late):
+            print(w.line())
+        print(f"cost per mention at {args.count:,} / at 1,000: "
+              f"{(late.seconds / late.mentions) / (early.seconds / early.mentions):.2f}x")
+        print(f"peak memory (RSS): {peak_mb:.0f} MB; database size: {size / 1_000_000:.1f} MB")
+        store.close()
+        if args.keep:
+            shutil.copy(db, args.keep)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
