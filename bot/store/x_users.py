@@ -14,8 +14,8 @@ class XUserStore(BaseStore):
         return str(row[0]) if row else None
 
     def remember_x_user(self, handle: str, user_id: str) -> None:
-        self.db["x_users"].upsert({"handle": handle.casefold(), "user_id": user_id, "resolved_at": now()},
-                                  pk="handle")
+        self.db.table("x_users").upsert({"handle": handle.casefold(), "user_id": user_id, "resolved_at": now()},
+                                          pk="handle")
 
     def x_users(self) -> list[dict[str, Any]]:
         return list(self.db.query("select handle, user_id, resolved_at from x_users order by handle"))
