@@ -7,4 +7,11 @@ from classifiers import Classifier, RuleClassifier
 
 
 def build_classifier(settings: Settings) -> Classifier:
-    return RuleClassifier().load()
+    """The trained classifier by default; `classifier.kind: rules` for the transparent rules alone."""
+    options = settings.classifier
+    if options.kind == "rules":
+        return RuleClassifier()
+    from classifiers.trained import TrainedClassifier
+
+    head = settings.resolve(options.model_path) if options.model_path else None
+    return TrainedClassifier(head, encoder=options.encoder, batch_size=options.batch_size)

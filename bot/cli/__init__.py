@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.cli.app import main
 from bot.cli import queue as _queue  # noqa: F401  (registers its commands)
+from bot.cli import model as _model  # noqa: F401  (registers its commands)
 from bot.cli import config as _config  # noqa: F401  (registers its commands)
 from bot.cli import web as _web  # noqa: F401  (registers its commands)
 from bot.cli import ops as _ops  # noqa: F401  (registers its commands)

@@ -1,0 +1,64 @@
+"""Classifier throughput: mentions per second at batch 1 and 32, peak memory, and, in the same run, the raw
+encoder's forward pass (tokenizer + transformer, no features, no head) at the same batch, as a ratio.
+
+    python bench/classify.py [--n 512]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from classifiers.corpus import read_examples  # noqa: E402
+from classifiers.trained import TrainedClassifier  # noqa: E402
+from classifiers.training import corpus_files  # noqa: E402
+
+
+def rate(fn, items: list, batch: int, repeat: int = 2) -> float:  # type: ignore[no-untyped-def,type-arg]
+    """Best of `repeat` runs over all items in batches of `batch`: items per second."""
+    best = 0.0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for i in range(0, len(items), batch):
+            fn(items[i : i + batch])
+        best = max(best, len(items) / (time.perf_counter() - started))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=512, help="mentions per measurement")
+    args = parser.parse_args()
+    examples = list(read_examples(corpus_files(part="test")))[: args.n]
+    brand = examples[0].brand
+    mentions = [e.mention for e in examples]
+    clf = TrainedClassifier().load()
+    encoder = clf.encoder_
+    assert encoder is not None
+    texts = [m.text for m in mentions]
+    clf.classify(mentions[:64], brand)  # warm up
+    figures = {}
+    for batch in (1, 32):
+        n = min(len(mentions), 128 if batch == 1 else len(mentions))
+        ours = rate(lambda ms: clf.classify(ms, brand), mentions[:n], batch)
+        raw = rate(lambda ts: encoder._forward(list(ts)), texts[:n], batch)
+        figures[f"batch_{batch}"] = {"classifier_per_s": round(ours, 1), "raw_encoder_per_s": round(raw, 1),
+                                     "ratio": round(ours / raw, 3)}
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    figures["model"] = clf.version
+    for batch in (1, 32):
+        f = figures[f"batch_{batch}"]
+        print(f"batch {batch:>2}: classifier {f['classifier_per_s']:7.1f}/s   raw encoder forward "
+              f"{f['raw_encoder_per_s']:7.1f}/s   ratio {f['ratio']:.2f}")
+    print(f"peak memory: {figures['peak_rss_mb']} MB   model {figures['model']}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""`webcare train` and `webcare eval`: fit the classifier's head on our corpus (plus agents' feedback), and
+measure a classifier on a labeled file beside two baselines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bot.cli.app import Context, handles_errors, main, pass_app
+from bot.errors import WebcareError
+from classifiers.corpus import CorpusError, Example, example_from_record, read_examples
+from classifiers.decision import Label
+from classifiers.trained import DEFAULT_HEAD
+
+
+def feedback_examples(app: Context) -> list[Example]:
+    """Agents' corrections from the queue as labeled examples, in the corpus format."""
+    brand = {"handles": list(app.settings.brand.handles), "names": list(app.settings.brand.names or [app.settings.brand.name])}
+    examples = []
+    for row in app.store.feedback():
+        handles = json.loads(row["handles"] or "[]")
+        record = {
+            "text": row["text"], "brand": brand, "label": row["label"], "lang": row["lang"],
+            "meta": {"in_reply_to_brand": bool(row["is_reply_to_brand"]),
+                     "is_direct_message": bool(row["is_direct_message"]), "is_repost": bool(row["is_repost"]),
+                     "inherited_handles": [h["handle"] for h in handles if not h["typed_by_author"]]},
+        }
+        examples.append(example_from_record(record, f"feedback:{row['id']}"))
+    return examples
+
+
+@main.command("train")
+@click.option("--data", "files", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              help="Labeled JSONL files (default: the training brands of data/corpus).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_HEAD, show_default=True,
+              help="Where to write the trained head.")
+@click.option("--with-feedback", is_flag=True, help="Add the agents' feedback from the queue's database.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--encoder", help="A Hugging Face encoder by local path or id (default: the packaged MiniLM).")
+@pass_app
+@handles_errors
+def train_cmd(app: Context, files: tuple[Path, ...], out: Path, with_feedback: bool, seed: int,
+              encoder: str | None) -> None:
+    """Train the classifier's head (reproducible: same data and seed, same model)."""
+    from classifiers.training import corpus_files, train
+
+    extra = feedback_examples(app) if with_feedback else []
+    try:
+        head = train(list(files) or corpus_files(), out, extra=extra, seed=seed, encoder_name=encoder)
+    except (CorpusError, ValueError) as e:
+        raise WebcareError(str(e)) from None
+    click.echo(f"trained {head.version} on {head.meta['examples']} examples ({len(extra)} from feedback) "
+               f"in {head.meta['seconds']} s; alpha {head.meta['alpha']} -> {out}")
+
+
+@main.command("eval")
+@click.argument("files", type=click.Path(exists=True, dir_okay=False, path_type=Path), nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the report.")
+@click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A trained head (default: the one shipped in classifiers/model/).")
+@click.option("--rules", is_flag=True, help="Evaluate the rule classifier instead of the trained one.")
+def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: bool) -> None:
+    """Precision, recall and F1 per label, queue versus rest, to-versus-about accuracy, per language, a
+    confusion matrix, and two baselines, for labeled FILES."""
+    from classifiers import RuleClassifier
+    from classifiers.evaluation import evaluate, format_report
+    from classifiers.trained import TrainedClassifier
+
+    try:
+        examples = list(read_examples(files))
+    except CorpusError as e:
+        raise click.ClickException(str(e)) from None
+    clf = RuleClassifier() if rules else TrainedClassifier(model)
+    clf.load()
+    predicted: list[Label] = []
+    by_brand: dict[object, list[int]] = {}
+    for i, e in enumerate(examples):
+        by_brand.setdefault(e.brand, []).append(i)
+    labels: dict[int, Label] = {}
+    for brand, idx in by_brand.items():
+        for i, d in zip(idx, clf.classify([examples[i].mention for i in idx], brand), strict=True):  # type: ignore[arg-type]
+            labels[i] = d.label
+    predicted = [labels[i] for i in range(len(examples))]
+    report = evaluate(examples, predicted)
+    report["model"] = clf.version
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        click.echo(format_report(report, f"{clf.version} on {', '.join(str(f) for f in files)}"))

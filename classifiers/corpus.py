@@ -1,0 +1,88 @@
+"""Labeled data in the DESIGN.md format (one JSON object per line): reading it into `Example`s, each a Mention
+with its brand, label and language, for training, evaluation and feedback export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bot.mention import Author, HandleMention, Mention, find_handles
+from classifiers.decision import LABELS, Brand, Label
+
+__all__ = ["CorpusError", "Example", "example_from_record", "read_examples"]
+
+_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+class CorpusError(ValueError):
+    """A line of a labeled file is not in the format; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Example:
+    mention: Mention
+    brand: Brand
+    label: Label
+    lang: str | None
+    priority: str | None = None
+    source: str = ""  # file:line, for reports
+
+    @property
+    def brand_key(self) -> str:
+        return self.brand.handles[0].casefold() if self.brand.handles else ""
+
+
+def _handles(text: str, inherited: list[str]) -> tuple[HandleMention, ...]:
+    """Handles with the leading ones listed in `inherited` marked as put there by the platform."""
+    found = find_handles(text)
+    marked = []
+    for i, h in enumerate(found):
+        is_inherited = i < len(inherited) and h.handle.casefold() == str(inherited[i]).casefold()
+        marked.append(HandleMention(h.handle, h.start, h.end, typed_by_author=not is_inherited))
+    return tuple(marked)
+
+
+def example_from_record(record: dict[str, Any], source: str = "", require_label: bool = True) -> Example:
+    if not isinstance(record, dict):
+        raise CorpusError(f"{source}: expected a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise CorpusError(f"{source}: 'text' must be a string")
+    brand = record.get("brand") or {}
+    if not isinstance(brand, dict) or not brand.get("handles"):
+        raise CorpusError(f"{source}: 'brand' must be an object with 'handles' (and 'names')")
+    label = record.get("label")
+    if label not in [lab.value for lab in LABELS]:
+        if require_label or label is not None:
+            raise CorpusError(f"{source}: 'label' must be one of {', '.join(LABELS)}, got {label!r}")
+    meta = record.get("meta") or {}
+    mention = Mention(
+        platform="corpus", id=source or "0", text=text, author=Author("0", str(meta.get("author", "someone"))),
+        created_at=_EPOCH, lang=record.get("lang"), is_direct_message=bool(meta.get("is_direct_message")),
+        is_repost=bool(meta.get("is_repost")), is_reply_to_brand=bool(meta.get("in_reply_to_brand")),
+        in_reply_to_post_id="0" if meta.get("in_reply_to_brand") or meta.get("inherited_handles") else None,
+        handles=_handles(text, list(meta.get("inherited_handles") or [])),
+    )
+    return Example(
+        mention=mention, brand=Brand.of(brand["handles"], brand.get("names") or []),
+        label=Label(label) if label else Label.IRRELEVANT, lang=record.get("lang"),
+        priority=record.get("priority"), source=source,
+    )
+
+
+def read_examples(paths: Iterable[Path]) -> Iterator[Example]:
+    for path in paths:
+        with Path(path).open(encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise CorpusError(f"{where}: not JSON ({e.msg})") from None
+                yield example_from_record(record, where)

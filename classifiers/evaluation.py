@@ -1,0 +1,127 @@
+"""`webcare eval`: how well a classifier separates "to" from "about" and finds what needs care, on a labeled
+file, beside two baselines: "every mention goes to the queue" (what inbox tools do) and "a leading @handle goes
+to the queue". Records without a language are detected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from classifiers.corpus import Example
+from classifiers.decision import LABELS, Label
+from classifiers.features import extract
+
+__all__ = ["BASELINES", "detect_languages", "evaluate", "format_report", "scores"]
+
+ADDRESSED = {Label.QUEUE, Label.DIRECT_OTHER}
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+def scores(gold: Sequence[Label], pred: Sequence[Label]) -> dict[str, Any]:
+    """Per-label and queue-versus-rest precision, recall, F1; to-versus-about accuracy; the confusion matrix."""
+    n = len(gold)
+    labels: dict[str, Any] = {}
+    for lab in LABELS:
+        tp = sum(g is lab and p is lab for g, p in zip(gold, pred, strict=True))
+        fp = sum(g is not lab and p is lab for g, p in zip(gold, pred, strict=True))
+        fn = sum(g is lab and p is not lab for g, p in zip(gold, pred, strict=True))
+        labels[lab.value] = {**_prf(tp, fp, fn), "support": sum(g is lab for g in gold)}
+    confusion = {g.value: {p.value: 0 for p in LABELS} for g in LABELS}
+    for g, p in zip(gold, pred, strict=True):
+        confusion[g.value][p.value] += 1
+    addressed_right = sum((g in ADDRESSED) == (p in ADDRESSED) for g, p in zip(gold, pred, strict=True))
+    return {
+        "n": n,
+        "queue": {k: v for k, v in labels["queue"].items() if k != "support"},
+        "labels": labels,
+        "addressee_accuracy": round(addressed_right / n, 4) if n else 0.0,
+        "accuracy": round(sum(g is p for g, p in zip(gold, pred, strict=True)) / n, 4) if n else 0.0,
+        "confusion": confusion,
+    }
+
+
+def _leading_handle(e: Example) -> Label:
+    return Label.QUEUE if extract(e.mention, e.brand)["brand_handle_leading"] else Label.ABOUT
+
+
+BASELINES: dict[str, Callable[[Example], Label]] = {
+    "all_to_queue": lambda e: Label.QUEUE,
+    "leading_handle_to_queue": _leading_handle,
+}
+
+
+def detect_languages(texts: Sequence[str]) -> list[str]:
+    """ISO 639-1 codes for texts whose records carry no `lang` (lingua: accurate on short posts, offline)."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    detector = LanguageDetectorBuilder.from_languages(
+        Language.DUTCH, Language.ENGLISH, Language.GERMAN, Language.FRENCH, Language.SPANISH
+    ).build()
+    found = detector.detect_languages_in_parallel_of(list(texts))
+    return [lang.iso_code_639_1.name.lower() if lang else "und" for lang in found]
+
+
+def evaluate(examples: Sequence[Example], predicted: Sequence[Label]) -> dict[str, Any]:
+    """The full report as one JSON-ready dict (the keys of `webcare eval --json`)."""
+    langs = [e.lang for e in examples]
+    missing = [i for i, lang in enumerate(langs) if not lang]
+    if missing:
+        for i, lang in zip(missing, detect_languages([examples[i].mention.text for i in missing]), strict=True):
+            langs[i] = lang
+    gold = [e.label for e in examples]
+    report = scores(gold, predicted)
+    report["by_lang"] = {
+        lang: scores([gold[i] for i in idx], [predicted[i] for i in idx])
+        for lang in sorted(set(langs), key=lambda x: (x is None, x))
+        if (idx := [i for i, x in enumerate(langs) if x == lang])
+    }
+    for by in report["by_lang"].values():
+        by.pop("confusion")
+    report["detected_lang"] = len(missing)
+    report["baselines"] = {}
+    for name, rule in BASELINES.items():
+        base = scores(gold, [rule(e) for e in examples])
+        base["by_lang"] = {
+            lang: {k: v for k, v in scores([gold[i] for i in idx], [rule(examples[i]) for i in idx]).items()
+                   if k != "confusion"}
+            for lang in report["by_lang"]
+            if (idx := [i for i, x in enumerate(langs) if x == lang])
+        }
+        report["baselines"][name] = base
+    return report
+
+
+def format_report(report: dict[str, Any], title: str = "classifier") -> str:
+    lines = [f"{title}: {report['n']} mentions"]
+
+    def block(name: str, r: dict[str, Any]) -> None:
+        q = r["queue"]
+        lines.append(f"  {name:<26} queue P {q['precision']:.3f} R {q['recall']:.3f} F1 {q['f1']:.3f}   "
+                     f"to-vs-about acc {r['addressee_accuracy']:.3f}   label acc {r['accuracy']:.3f}")
+
+    block("all languages", report)
+    for lang, r in report["by_lang"].items():
+        block(f"{lang} ({r['n']})", r)
+    lines.append("")
+    lines.append(f"  {'label':<14}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}")
+    for lab, r in report["labels"].items():
+        lines.append(f"  {lab:<14}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}{r['support']:>9}")
+    lines.append("")
+    lines.append("  confusion (rows: true label, columns: predicted)")
+    lines.append("  " + " " * 14 + "".join(f"{lab[:12]:>13}" for lab in report["confusion"]))
+    for g, row in report["confusion"].items():
+        lines.append(f"  {g:<14}" + "".join(f"{v:>13}" for v in row.values()))
+    for name, base in report.get("baselines", {}).items():
+        lines.append("")
+        lines.append(f"baseline {name}:")
+        block("all languages", base)
+        for lang, r in base["by_lang"].items():
+            block(f"{lang} ({r['n']})", r)
+    if report.get("detected_lang"):
+        lines.append(f"\n(language detected for {report['detected_lang']} records without 'lang')")
+    return "\n".join(lines)

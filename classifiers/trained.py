@@ -1,0 +1,152 @@
+"""The trained classifier: a transformer encoder reads the post (brand handles and names replaced by
+placeholders, so one model serves every brand), the rule layer's signals read its structure, and a small
+trained head (an ensemble of small neural networks) weighs both into the four labels' probabilities.
+
+The head is a small JSON artifact written by `webcare train` (classifiers/model/head.json by default)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.mention import Mention
+from classifiers.decision import LABELS, Brand, Decision, Label, Priority
+from classifiers.encoder import Encoder
+from classifiers.features import FEATURE_NAMES, extract, normalise_text
+from classifiers.priority import assess_priority
+
+__all__ = ["DEFAULT_HEAD", "Head", "TrainedClassifier"]
+
+DEFAULT_HEAD = Path(__file__).resolve().parent / "model" / "head.json"
+
+_TEXT_REASON = {
+    Label.QUEUE: "the wording reads like a request or complaint to us",
+    Label.DIRECT_OTHER: "the wording reads like thanks or banter to us",
+    Label.ABOUT: "the wording talks about us to others",
+    Label.IRRELEVANT: "the wording is not about us (spam, another meaning)",
+}
+
+
+@dataclass(frozen=True)
+class Head:
+    """What `webcare train` learns: a standardiser, then a small ensemble of one-hidden-layer networks over
+    [text embedding, signals], whose softmax outputs are averaged. Stored as plain JSON numbers, no pickle."""
+
+    version: str
+    encoder: str
+    encoder_sha256: str | None
+    feature_names: tuple[str, ...]
+    labels: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    members: tuple[tuple[tuple[np.ndarray, np.ndarray], ...], ...]  # per member: (weights, bias) per layer
+    meta: dict[str, Any]
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        z = ((inputs - self.mean) / self.scale).astype(np.float32)
+        total = np.zeros((len(inputs), len(self.labels)), dtype=np.float32)
+        for layers in self.members:
+            h = z
+            for i, (w, b) in enumerate(layers):
+                h = h @ w + b
+                if i < len(layers) - 1:
+                    h = np.maximum(h, 0)
+            h = h - h.max(axis=1, keepdims=True)
+            e = np.exp(h)
+            total += e / e.sum(axis=1, keepdims=True)
+        return total / len(self.members)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": 2, "version": self.version, "encoder": self.encoder, "encoder_sha256": self.encoder_sha256,
+            "feature_names": list(self.feature_names), "labels": list(self.labels),
+            "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
+            "members": [[{"w": w.round(6).tolist(), "b": b.round(6).tolist()} for w, b in m] for m in self.members],
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Head:
+        def arr(x: Any) -> np.ndarray:
+            return np.asarray(x, dtype=np.float32)
+
+        return cls(
+            version=d["version"], encoder=d["encoder"], encoder_sha256=d.get("encoder_sha256"),
+            feature_names=tuple(d["feature_names"]), labels=tuple(d["labels"]),
+            mean=arr(d["mean"]), scale=arr(d["scale"]),
+            members=tuple(tuple((arr(layer["w"]), arr(layer["b"])) for layer in m) for m in d["members"]),
+            meta=d.get("meta", {}),
+        )
+
+    @classmethod
+    def read(cls, path: Path) -> Head:
+        head = cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        missing = [n for n in head.feature_names if n not in FEATURE_NAMES]
+        if missing:
+            raise ValueError(f"{path}: trained on signals this version lacks ({', '.join(missing)}); retrain")
+        return head
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
+
+
+def model_inputs(encoder: Encoder, mentions: Sequence[Mention], brands: Sequence[Brand],
+                 feature_names: Sequence[str] = FEATURE_NAMES) -> tuple[np.ndarray, list[Any]]:
+    """[embedding of the normalised text, signals] per mention, and the signals themselves for the reasons."""
+    signals = [extract(m, b) for m, b in zip(mentions, brands, strict=True)]
+    texts = [normalise_text(m.text, b) for m, b in zip(mentions, brands, strict=True)]
+    embeddings = encoder.encode(texts)
+    features = np.asarray([[s.values[n] for n in feature_names] for s in signals], dtype=np.float32)
+    return np.hstack([embeddings, features.reshape(len(mentions), len(feature_names))]), signals
+
+
+class TrainedClassifier:
+    """The estimator contract: the constructor stores settings, `load()` reads the head and the encoder."""
+
+    def __init__(self, head_path: Path | None = None, encoder: str | None = None, batch_size: int = 64) -> None:
+        self.head_path = Path(head_path) if head_path else DEFAULT_HEAD
+        self.encoder_name = encoder
+        self.batch_size = batch_size
+        self.head_: Head | None = None
+        self.encoder_: Encoder | None = None
+        self.version = "unloaded"
+
+    def load(self) -> TrainedClassifier:
+        self.head_ = Head.read(self.head_path)
+        self.encoder_ = Encoder(self.encoder_name or self.head_.encoder, batch_size=self.batch_size).load()
+        self.version = self.head_.version
+        return self
+
+    def classify(self, mentions: Sequence[Mention], brand: Brand) -> list[Decision]:
+        if not mentions:
+            return []
+        assert self.head_ is not None and self.encoder_ is not None, "call load() first"
+        inputs, signals = model_inputs(self.encoder_, mentions, [brand] * len(mentions), self.head_.feature_names)
+        probs = self.head_.probabilities(inputs)
+        return [self._decision(m, s, p) for m, s, p in zip(mentions, signals, probs, strict=True)]
+
+    def _decision(self, mention: Mention, signals: Any, p: np.ndarray) -> Decision:
+        assert self.head_ is not None
+        probabilities = {lab: float(v) for lab, v in zip(self.head_.labels, p, strict=True)}
+        if mention.is_direct_message:
+            # A direct message is said to us by its nature: it cannot be talk about us to others.
+            probabilities[Label.ABOUT.value] = 0.0
+            total = sum(probabilities.values()) or 1.0
+            probabilities = {k: v / total for k, v in probabilities.items()}
+        label = Label(max(probabilities, key=probabilities.__getitem__))
+        reasons = [*signals.reasons.values(), _TEXT_REASON[label]]
+        if label is Label.QUEUE:
+            priority, priority_reasons = assess_priority(mention.text)
+        else:
+            priority, priority_reasons = Priority.LOW, ()
+        return Decision(
+            label=label, probabilities={lab.value: probabilities[lab.value] for lab in LABELS}, priority=priority,
+            reasons=tuple(reasons), priority_reasons=priority_reasons,
+            features={k: v for k, v in signals.values.items() if v}, model_version=self.version,
+        )

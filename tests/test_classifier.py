@@ -1,0 +1,151 @@
+"""The classifiers: one contract for every classifier, and the real packaged transformer behind the trained one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.mention import Author, Mention, find_handles
+from classifiers import Brand, Classifier, Label, Priority, RuleClassifier
+from classifiers.encoder import DEFAULT_SHA256, Encoder, EncoderError
+from classifiers.trained import DEFAULT_HEAD, Head, TrainedClassifier
+from classifiers.training import corpus_files, train
+from tests.conftest import FIXTURES
+
+BRAND = Brand.of(["Tulpair", "TulpairHelp"], ["Tulpair", "Tulp Air"])
+
+
+def post(text: str, **flags: bool) -> Mention:
+    return Mention("x", "1", text, Author("9", "jan"), datetime(2026, 11, 20, tzinfo=timezone.utc),
+                   handles=find_handles(text), **flags)
+
+
+@pytest.fixture(scope="module")
+def trained() -> Iterator[TrainedClassifier]:
+    yield TrainedClassifier().load()
+
+
+@pytest.fixture(params=["rules", "trained"])
+def classifier(request: pytest.FixtureRequest) -> Classifier:
+    if request.param == "rules":
+        return RuleClassifier().load()
+    return request.getfixturevalue("trained")  # type: ignore[no-any-return]
+
+
+CONTRACT_TEXTS = [
+    "@Tulpair waar is mijn koffer?", "nooit meer Tulp Air", "🙃🙃🙃 @Tulpair ✈️💔", "@Tulpair 荷物が届きません",
+    "@Tulpair почему рейс отменён?", "", "@Tulpair " + "very long complaint " * 300, "<script>alert(1)</script>",
+]
+
+
+def test_contract_n_in_n_out_probabilities_sum_to_one(classifier: Classifier) -> None:
+    mentions = [post(t) for t in CONTRACT_TEXTS]
+    decisions = classifier.classify(mentions, BRAND)
+    assert len(decisions) == len(mentions)
+    for d in decisions:
+        assert set(d.probabilities) == {label.value for label in Label}
+        assert all(0.0 <= p <= 1.0 for p in d.probabilities.values())
+        assert abs(sum(d.probabilities.values()) - 1.0) < 1e-5
+        assert d.label.value == max(d.probabilities, key=d.probabilities.__getitem__)
+        assert isinstance(d.priority, Priority) and d.model_version == classifier.version
+    assert classifier.classify([], BRAND) == []
+
+
+def test_contract_order_is_kept_in_a_batch(classifier: Classifier) -> None:
+    mentions = [post(t) for t in CONTRACT_TEXTS]
+    one_by_one = [classifier.classify([m], BRAND)[0] for m in mentions]
+    batched = classifier.classify(mentions, BRAND)
+    for a, b in zip(one_by_one, batched, strict=True):
+        assert a.label == b.label
+        assert abs(a.probabilities["queue"] - b.probabilities["queue"]) < 1e-4
+
+
+def test_packaged_encoder_is_checked_by_sha256_and_gives_unit_vectors() -> None:
+    encoder = Encoder().load()
+    assert encoder.sha256_ == DEFAULT_SHA256
+    vectors = encoder.encode(["@brand waar is mijn koffer?", "@brand where is my suitcase?", "mooie tulpen"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # The same question in two languages lies closer than an unrelated post.
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_an_encoder_that_is_not_local_is_refused_without_network(tmp_path: Path) -> None:
+    with pytest.raises(EncoderError, match="^cannot load encoder 'some-org/unknown-model' from local files"):
+        Encoder("some-org/unknown-model").load()
+
+
+@pytest.mark.parametrize("text, flags, expected", [
+    ("@Tulpair mijn koffer is niet aangekomen op Schiphol, vlucht TP641. Wat nu?", {}, Label.QUEUE),
+    ("Dear @Tulpair, you charged my card twice for booking TPX9K2. Please refund it.", {}, Label.QUEUE),
+    ("my flight got cancelled and nobody helps, what now?", {"is_direct_message": True}, Label.QUEUE),
+    ("@Tulpair thank you so much, the crew on TP212 were lovely!", {}, Label.DIRECT_OTHER),
+    ("nooit meer Tulp Air, 4 uur vertraging en geen excuses. echt niet normaal", {}, Label.ABOUT),
+    ("heeft iemand anders ook dat de app van @Tulpair eruit ligt?", {}, Label.ABOUT),
+    ("RT @petra: nooit meer @Tulpair, 5 uur op Schiphol vast", {"is_repost": True}, Label.ABOUT),
+    ("🚀 BTC giveaway!! claim your free crypto now @Tulpair https://t.co/abc123", {}, Label.IRRELEVANT),
+])
+def test_trained_classifier_labels_clear_cases(trained: TrainedClassifier, text: str, flags: dict[str, bool],
+                                               expected: Label) -> None:
+    assert trained.classify([post(text, **flags)], BRAND)[0].label is expected
+
+
+def test_trained_decisions_carry_reasons_and_priority(trained: TrainedClassifier) -> None:
+    d = trained.classify([post("@Tulpair we are stranded in Rome with a sick child, we need a flight home today")], BRAND)[0]
+    assert d.label is Label.QUEUE and d.priority is Priority.URGENT
+    assert "addressed: starts with our handle" in d.reasons
+    assert d.reasons[-1] == "the wording reads like a request or complaint to us"
+    assert d.model_version.startswith("minilm-mlp-")
+
+
+def test_the_shipped_head_is_small_and_names_its_encoder() -> None:
+    assert DEFAULT_HEAD.stat().st_size < 10 * 1024 * 1024
+    head = Head.read(DEFAULT_HEAD)
+    assert head.encoder_sha256 == DEFAULT_SHA256
+    assert head.meta["brands"] and not {"voltraenergy", "streamly", "zonstroom", "pakketpost"} & set(head.meta["brands"])
+
+
+def test_training_is_reproducible(tmp_path: Path) -> None:
+    files = [f for f in corpus_files() if f.stem in ("skylark", "bankje")]
+    a = train(files, tmp_path / "a.json", seed=3, alpha=1.0)
+    b = train(files, tmp_path / "b.json", seed=3, alpha=1.0)
+    ja, jb = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
+    assert a.version == b.version and ja["members"] == jb["members"]
+
+
+def test_eval_json_has_the_documented_keys_and_baselines() -> None:
+    result = CliRunner().invoke(main, ["eval", str(FIXTURES / "labeled.jsonl"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert {"n", "queue", "labels", "addressee_accuracy", "by_lang", "confusion", "baselines"} <= set(report)
+    assert report["n"] == 8
+    assert set(report["queue"]) == {"precision", "recall", "f1"}
+    assert report["labels"]["queue"]["support"] == 3
+    assert set(report["baselines"]) == {"all_to_queue", "leading_handle_to_queue"}
+    assert report["baselines"]["all_to_queue"]["queue"]["recall"] == 1.0
+    assert report["baselines"]["all_to_queue"]["queue"]["precision"] == 0.375
+    # two records carry no `lang`: their language is detected
+    assert report["detected_lang"] == 2 and set(report["by_lang"]) == {"en", "nl"}
+
+
+def test_eval_report_prints_per_label_figures_and_a_confusion_matrix() -> None:
+    result = CliRunner().invoke(main, ["eval", str(FIXTURES / "labeled.jsonl"), "--rules"])
+    assert result.exit_code == 0, result.output
+    assert "rules-1 on" in result.output
+    assert "confusion (rows: true label, columns: predicted)" in result.output
+    assert "baseline leading_handle_to_queue:" in result.output
+
+
+def test_eval_names_the_bad_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hi", "brand": {"handles": ["X"]}, "label": "maybe"}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(bad), "--rules"])
+    assert result.exit_code == 1
+    assert f"{bad}:1: 'label' must be one of queue, direct_other, about, irrelevant, got 'maybe'" in result.output
