@@ -5,9 +5,11 @@ the running config stays; SIGHUP re-reads the file at once."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,7 +95,8 @@ def test_reload_valid_then_invalid_change_while_running(write_config: Callable[.
         with pytest.raises(ConfigError) as refused:
             load_settings(config)
         message = str(refused.value)
-        assert message == f"{config} line 20: routing.min_probability must be between 0 and 1, got 1.5"
+        line = len(valid_text.splitlines()) + 2
+        assert message == f"{config} line {line}: routing.min_probability must be between 0 and 1, got 1.5"
         log.wait_for(f"config change refused; the running config (version {second_version}) stays:\n{message}\n")
         with stream.open("a", encoding="utf-8") as f:
             f.write(by_id["2004"] + "\n")
@@ -101,9 +104,18 @@ def test_reload_valid_then_invalid_change_while_running(write_config: Callable[.
         assert decisions(db)["2004"][2] == second_version
         assert log.text.count("config change refused") == 1  # reported once, not at every poll
 
-        # Fixed again, and SIGHUP: re-read at once.
-        config.write_text(valid_text.replace("[giveaway]", "[giveaway, crypto]"), encoding="utf-8")
+        # Fixed again: the poll sees the file back at the running version.
+        config.write_text(valid_text, encoding="utf-8")
+        log.wait_for(f"config {config} re-read: no setting changed (version {second_version})")
+
+        # A change that keeps the file's size and time is invisible to the poll; SIGHUP re-reads it at once.
+        before = config.stat()
+        config.write_text(valid_text.replace("[giveaway]", "[airdrops]"), encoding="utf-8")
+        os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert config.stat().st_size == before.st_size
         third_version = load_settings(config).version
+        time.sleep(1)
+        assert third_version not in log.text
         proc.send_signal(signal.SIGHUP)
         log.wait_for(f"version {second_version} -> {third_version}")
         assert "received SIGHUP: re-reading the config" in log.text
