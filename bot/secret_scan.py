@@ -51,7 +51,7 @@ def _walk(node: Any, prefix: str) -> Iterator[tuple[int, str]]:
         for key, value in node.items():
             dotted = f"{prefix}.{key}".lstrip(".")
             if str(key).endswith("_env") and isinstance(value, str) and value and not _ENV_NAME.match(value):
-                yield node.lc.key(key)[0] + 1, dotted
+                yield node.lc.key(key)[0] + 1, dotted  # type: ignore[attr-defined]
             else:
                 yield from _walk(value, dotted)
     elif isinstance(node, list):
