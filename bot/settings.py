@@ -32,9 +32,11 @@ class _Section(BaseModel):
 class Brand(_Section):
     """The brand being watched. Handles without the @; names are the ways people write the brand's name."""
 
-    name: str = Field(description="The brand's display name, used in messages and the web app.")
-    handles: list[str] = Field(min_length=1, description="The brand's own handles on the platforms, without @.")
-    names: list[str] = Field(default_factory=list, description="Name variants people write (\"Tulp Air\").")
+    name: str = Field(description="The brand's display name, used in messages and the web app.", examples=["Tulpair"])
+    handles: list[str] = Field(min_length=1, description="The brand's own handles on the platforms, without @.",
+                               examples=[["Tulpair", "TulpairHelp"]])
+    names: list[str] = Field(default_factory=list, description="Name variants people write (\"Tulp Air\").",
+                             examples=[["Tulpair", "Tulp Air"]])
     own_accounts: list[str] = Field(
         default_factory=list,
         description="Accounts of the brand itself (besides `handles`) whose posts are never queued.",
