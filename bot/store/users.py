@@ -40,7 +40,7 @@ class UserStore(BaseStore):
         with self.db.atomic():
             if self.db.execute("select 1 from users where lower(name) = lower(?)", [name]).fetchone():
                 raise AccountError(f"a user '{name}' exists already; pick another name or remove that user first")
-            self.db["users"].insert(
+            self.db.table("users").insert(
                 {"name": name, "role": role, "password_hash": password_hash, "session_token": secrets.token_urlsafe(24),
                  "created_at": stamp, "password_changed_at": stamp}
             )
@@ -82,7 +82,7 @@ class UserStore(BaseStore):
             self._audit(actor, "user_remove", detail={"name": name})
 
     def record_login(self, name: str, address: str, succeeded: bool) -> None:
-        self.db["login_attempts"].insert(
+        self.db.table("login_attempts").insert(
             {"name": name.lower(), "address": address, "at": now(), "succeeded": int(succeeded)}
         )
 
@@ -102,7 +102,7 @@ class UserStore(BaseStore):
 
     def web_secret(self) -> str:
         """The key that signs session cookies: made once, then the same for every process on this database."""
-        self.db["web_secrets"].insert(
+        self.db.table("web_secrets").insert(
             {"name": "session", "value": secrets.token_hex(32), "created_at": now()}, pk="name", ignore=True
         )
         return str(self.db.execute("select value from web_secrets where name = 'session'").fetchone()[0])
