@@ -85,7 +85,7 @@ class BaseStore:
 
     def _audit(self, actor: str, action: str, *, platform: str | None = None, mention_id: str | None = None,
                queue_item_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
-        self.db["audit_log"].insert(
+        self.db.table("audit_log").insert(
             {"at": now(), "actor": actor, "action": action, "platform": platform, "mention_id": mention_id,
              "queue_item_id": queue_item_id, "detail": dumps(detail or {})}
         )

@@ -11,11 +11,11 @@ ops = Migrations("webcare-ops")
 @ops()
 def m001_retention(db: Database) -> None:
     # A purged mention keeps its row (counts and decisions stay), loses its text and raw payload.
-    db["mentions"].add_column("purged_at", str)
-    db["mentions"].create_index(["fetched_at"], if_not_exists=True)
-    db["rejects"].create_index(["at"], if_not_exists=True)
+    db.table("mentions").add_column("purged_at", str)
+    db.table("mentions").create_index(["fetched_at"], if_not_exists=True)
+    db.table("rejects").create_index(["at"], if_not_exists=True)
     # The age of the oldest unclaimed item is read at every /metrics scrape.
-    db["queue_items"].create_index(["status", "created_at"], if_not_exists=True)
+    db.table("queue_items").create_index(["status", "created_at"], if_not_exists=True)
 
 
 @ops()
