@@ -66,8 +66,29 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     return [lang.iso_code_639_1.name.lower() if lang else "und" for lang in found]
 
 
-def evaluate(examples: Sequence[Example], predicted: Sequence[Label]) -> dict[str, Any]:
-    """The full report as one JSON-ready dict (the keys of `webcare eval --json`)."""
+def priority_scores(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str, Any] | None:
+    """For gold `queue` records that carry a priority: exact accuracy, accuracy within one level, and the
+    confusion of priorities (rows: true)."""
+    order = ["urgent", "high", "normal", "low"]
+    pairs = [(e.priority, p) for e, p in zip(examples, predicted, strict=True)
+             if e.label is Label.QUEUE and e.priority in order]
+    if not pairs:
+        return None
+    confusion = {g: {p: 0 for p in order} for g in order}
+    for g, p in pairs:
+        confusion[str(g)][p] += 1
+    return {
+        "n": len(pairs),
+        "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4),
+        "within_one_level": round(sum(abs(order.index(str(g)) - order.index(p)) <= 1 for g, p in pairs) / len(pairs), 4),
+        "confusion": confusion,
+    }
+
+
+def evaluate(examples: Sequence[Example], predicted: Sequence[Label],
+             priorities: Sequence[str] | None = None) -> dict[str, Any]:
+    """The full report as one JSON-ready dict (the keys of `webcare eval --json`). `priorities`, when given,
+    adds the `priority` figures."""
     langs = [e.lang for e in examples]
     missing = [i for i, lang in enumerate(langs) if not lang]
     if missing:
@@ -83,6 +104,8 @@ def evaluate(examples: Sequence[Example], predicted: Sequence[Label]) -> dict[st
     for by in report["by_lang"].values():
         by.pop("confusion")
     report["detected_lang"] = len(missing)
+    if priorities is not None:
+        report["priority"] = priority_scores(examples, priorities)
     report["baselines"] = {}
     for name, rule in BASELINES.items():
         base = scores(gold, [rule(e) for e in examples])
@@ -122,6 +145,11 @@ def format_report(report: dict[str, Any], title: str = "classifier") -> str:
         block("all languages", base)
         for lang, r in base["by_lang"].items():
             block(f"{lang} ({r['n']})", r)
+    if report.get("priority"):
+        pr = report["priority"]
+        lines.append("")
+        lines.append(f"priority of true requests ({pr['n']}): exact {pr['accuracy']:.3f}, "
+                     f"within one level {pr['within_one_level']:.3f}")
     if report.get("detected_lang"):
         lines.append(f"\n(language detected for {report['detected_lang']} records without 'lang')")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ import re
 from classifiers.decision import Priority
 from classifiers.features import _words, fold
 
-__all__ = ["assess_priority"]
+__all__ = ["PRIORITY_CUES", "assess_priority", "priority_cues"]
 
 SAFETY = _words(
     "emergency", "ambulance", "unsafe", "danger", "dangerous", "fire", "smoke", "gas leak", "smell gas",
@@ -90,3 +90,19 @@ def assess_priority(text: str) -> tuple[Priority, tuple[str, ...]]:
         level = Priority.LOW
         reasons.append("minor question, no rush")
     return level, tuple(reasons)
+
+
+PRIORITY_CUES: tuple[str, ...] = (
+    "safety", "emotional", "money", "repeat", "swear", "time_critical", "minor", "shouting", "exclamations",
+)
+
+
+def priority_cues(text: str) -> list[float]:
+    """The cues above as numbers, in PRIORITY_CUES order: the trained priority model reads them beside the
+    text embedding."""
+    body = fold(text)
+    return [
+        float(bool(SAFETY.search(body))), float(bool(EMOTIONAL.search(body))), float(bool(MONEY.search(body))),
+        float(bool(REPEAT.search(body))), float(bool(SWEAR.search(body))), float(bool(TIME_CRITICAL.search(body))),
+        float(bool(MINOR.search(body))), float(_shouting(text)), float(text.count("!") >= 2),
+    ]

@@ -18,13 +18,16 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from classifiers.corpus import Example, read_examples
-from classifiers.decision import LABELS, Label
+from classifiers.decision import LABELS, Label, Priority
 from classifiers.encoder import Encoder
 from classifiers.features import FEATURE_NAMES
-from classifiers.trained import Head, model_inputs
+from classifiers.priority import priority_cues
+from classifiers.trained import Head, PriorityModel, model_inputs
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ def corpus_files(corpus_dir: Path = CORPUS_DIR, part: str = "train") -> list[Pat
     return [f for f in files if (f.stem in test) == (part == "test")]
 
 
+PRIORITY_LABELS = tuple(p.value for p in Priority)
 ALPHAS = (0.3, 1.0)  # L2 strengths tried; cross-validation by brand picks one
 HIDDEN = 32
 ENSEMBLE = 5
@@ -100,6 +104,44 @@ def _choose_alpha(z: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int) -
     return max(scores, key=scores.__getitem__), scores
 
 
+PRIORITY_C = (0.01, 0.03, 0.1)
+
+
+def _fit_priority(examples: Sequence[Example], embeddings: np.ndarray, groups: np.ndarray) -> PriorityModel | None:
+    """A logistic regression from [embedding, priority cues] to the corpus's priorities of `queue` examples;
+    its strength chosen by exact accuracy in cross-validation grouped by brand."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    idx = [i for i, e in enumerate(examples) if e.label is Label.QUEUE and e.priority in PRIORITY_LABELS]
+    if len({examples[i].priority for i in idx}) < len(PRIORITY_LABELS):
+        return None
+    cues = np.asarray([priority_cues(examples[i].mention.text) for i in idx], dtype=np.float32)
+    x = np.hstack([embeddings[idx], cues])
+    y = np.asarray([PRIORITY_LABELS.index(str(examples[i].priority)) for i in idx])
+    mean, scale = _standardise(x)
+    z, g = (x - mean) / scale, groups[idx]
+
+    def model(c: float) -> Any:
+        return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+
+    folds = min(4, len(set(g.tolist())))
+    accuracy = {}
+    for c in PRIORITY_C:
+        right = 0
+        for train_idx, test_idx in GroupKFold(n_splits=folds).split(z, y, g):
+            right += int((model(c).fit(z[train_idx], y[train_idx]).predict(z[test_idx]) == y[test_idx]).sum())
+        accuracy[c] = right / len(y)
+    best = max(accuracy, key=accuracy.__getitem__)
+    fitted = model(best).fit(z, y)
+    w = np.zeros((z.shape[1], len(PRIORITY_LABELS)), dtype=np.float32)
+    b = np.zeros(len(PRIORITY_LABELS), dtype=np.float32)
+    for row, cls in enumerate(fitted.classes_):
+        w[:, cls], b[cls] = fitted.coef_[row], fitted.intercept_[row]
+    log.info("priority model: C %s, cross-validated accuracy %.3f on %d requests", best, accuracy[best], len(y))
+    return PriorityModel(PRIORITY_LABELS, mean, scale, w, b)
+
+
 def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha: float | None = None) -> Head:
     from threadpoolctl import threadpool_limits
 
@@ -122,7 +164,8 @@ def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha
             raise ValueError("the training data must hold every label: " + ", ".join(LABELS))
         members.append(tuple((w.astype(np.float32), b.astype(np.float32))
                              for w, b in zip(net.coefs_, net.intercepts_, strict=True)))
-    texts = "\n".join(sorted(f"{e.label}\t{e.mention.text}" for e in examples))
+    priority = _fit_priority(examples, x[:, : encoder.dim], groups)
+    texts = "\n".join(sorted(f"{e.label}\t{e.priority}\t{e.mention.text}" for e in examples))
     digest = hashlib.sha256(f"{texts}|{alpha}|{seed}|{encoder.sha256_}".encode()).hexdigest()[:8]
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "seed": seed, "alpha": alpha,
@@ -133,7 +176,7 @@ def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha
     return Head(
         version=f"minilm-mlp-{digest}", encoder=encoder.name, encoder_sha256=encoder.sha256_,
         feature_names=FEATURE_NAMES, labels=tuple(label.value for label in LABELS),
-        mean=mean, scale=scale, members=tuple(members), meta=meta,
+        mean=mean, scale=scale, members=tuple(members), meta=meta, priority=priority,
     )
 
 

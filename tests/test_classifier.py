@@ -131,6 +131,7 @@ def test_eval_json_has_the_documented_keys_and_baselines() -> None:
     assert set(report["baselines"]) == {"all_to_queue", "leading_handle_to_queue"}
     assert report["baselines"]["all_to_queue"]["queue"]["recall"] == 1.0
     assert report["baselines"]["all_to_queue"]["queue"]["precision"] == 0.375
+    assert report["priority"]["n"] == 2 and set(report["priority"]) == {"n", "accuracy", "within_one_level", "confusion"}
     # two records carry no `lang`: their language is detected
     assert report["detected_lang"] == 2 and set(report["by_lang"]) == {"en", "nl"}
 
@@ -141,6 +142,7 @@ def test_eval_report_prints_per_label_figures_and_a_confusion_matrix() -> None:
     assert "rules-1 on" in result.output
     assert "confusion (rows: true label, columns: predicted)" in result.output
     assert "baseline leading_handle_to_queue:" in result.output
+    assert "priority of true requests (2): exact" in result.output
 
 
 def test_eval_names_the_bad_line(tmp_path: Path) -> None:

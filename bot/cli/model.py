@@ -11,7 +11,7 @@ import click
 from bot.cli.app import Context, handles_errors, main, pass_app
 from bot.errors import WebcareError
 from classifiers.corpus import CorpusError, Example, example_from_record, read_examples
-from classifiers.decision import Label
+from classifiers.decision import Decision
 from classifiers.trained import DEFAULT_HEAD
 
 
@@ -74,16 +74,15 @@ def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: 
         raise click.ClickException(str(e)) from None
     clf = RuleClassifier() if rules else TrainedClassifier(model)
     clf.load()
-    predicted: list[Label] = []
     by_brand: dict[object, list[int]] = {}
     for i, e in enumerate(examples):
         by_brand.setdefault(e.brand, []).append(i)
-    labels: dict[int, Label] = {}
+    decisions: dict[int, Decision] = {}
     for brand, idx in by_brand.items():
         for i, d in zip(idx, clf.classify([examples[i].mention for i in idx], brand), strict=True):  # type: ignore[arg-type]
-            labels[i] = d.label
-    predicted = [labels[i] for i in range(len(examples))]
-    report = evaluate(examples, predicted)
+            decisions[i] = d
+    ordered = [decisions[i] for i in range(len(examples))]
+    report = evaluate(examples, [d.label for d in ordered], [d.priority.value for d in ordered])
     report["model"] = clf.version
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))

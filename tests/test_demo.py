@@ -1,0 +1,39 @@
+"""The README's demo, end to end with the real trained classifier: the queue holds the demo's direct requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.daemon import Daemon
+from bot.settings import load_settings
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+DEMO = ROOT / "config" / "demo" / "mentions.jsonl"
+
+
+def test_the_demo_queue_holds_the_direct_requests(write_config: Callable[..., Path], tmp_path: Path) -> None:
+    # The shipped demo config, pointed at a database in tmp_path.
+    demo = load_settings(ROOT / "config" / "demo.yaml")
+    assert demo.classifier.kind == "trained" and demo.sources.replay.enabled
+    config = write_config(stream=DEMO, batch_size=500, classifier="trained")
+    daemon = Daemon(config)
+    [result] = daemon.run_once()
+    expected = {}
+    for line in DEMO.read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        expected[d["id"]] = d["expected_label"]
+    assert result.fetched == len(expected) and result.rejected == 0
+    queued = {item.mention_id for item in daemon.store.list_queue(None, limit=10_000)}
+    wanted = {i for i, label in expected.items() if label == "queue"}
+    recall = len(queued & wanted) / len(wanted)
+    precision = len(queued & wanted) / len(queued)
+    assert recall >= 0.95, f"recall {recall:.3f}"
+    assert precision >= 0.95, f"precision {precision:.3f}"
+    # Every stored mention has an outcome, with the model's and the config's version on it.
+    versions = set(daemon.store.db.execute("select model_version, config_version from decisions where outcome != 'filtered'").fetchall())
+    assert versions == {(daemon.classifier.version, daemon.settings.version)}
