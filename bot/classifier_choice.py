@@ -14,4 +14,5 @@ def build_classifier(settings: Settings) -> Classifier:
     from classifiers.trained import TrainedClassifier
 
     head = settings.resolve(options.model_path) if options.model_path else None
-    return TrainedClassifier(head, encoder=options.encoder, batch_size=options.batch_size)
+    return TrainedClassifier(head, encoder=options.encoder, batch_size=options.batch_size,
+                             precision=options.precision)

@@ -110,6 +110,11 @@ class Classifier(_Section):
         description="A Hugging Face encoder by local path or id; empty means the encoder the head was trained on.",
     )
     batch_size: int = Field(default=64, ge=1, le=1024, description="Mentions per forward pass.")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        default="auto",
+        description="Encoder arithmetic: `auto` uses bfloat16 where the CPU has it natively (about twice as fast, "
+        "same decisions), else float32.",
+    )
 
 
 class Routing(_Section):

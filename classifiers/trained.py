@@ -136,17 +136,20 @@ def model_inputs(encoder: Encoder, mentions: Sequence[Mention], brands: Sequence
 class TrainedClassifier:
     """The estimator contract: the constructor stores settings, `load()` reads the head and the encoder."""
 
-    def __init__(self, head_path: Path | None = None, encoder: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, head_path: Path | None = None, encoder: str | None = None, batch_size: int = 64,
+                 precision: str = "auto") -> None:
         self.head_path = Path(head_path) if head_path else DEFAULT_HEAD
         self.encoder_name = encoder
         self.batch_size = batch_size
+        self.precision = precision
         self.head_: Head | None = None
         self.encoder_: Encoder | None = None
         self.version = "unloaded"
 
     def load(self) -> TrainedClassifier:
         self.head_ = Head.read(self.head_path)
-        self.encoder_ = Encoder(self.encoder_name or self.head_.encoder, batch_size=self.batch_size).load()
+        self.encoder_ = Encoder(self.encoder_name or self.head_.encoder, batch_size=self.batch_size,
+                                precision=self.precision).load()
         self.version = self.head_.version
         return self
 

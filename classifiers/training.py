@@ -166,10 +166,10 @@ def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha
                              for w, b in zip(net.coefs_, net.intercepts_, strict=True)))
     priority = _fit_priority(examples, x[:, : encoder.dim], groups)
     texts = "\n".join(sorted(f"{e.label}\t{e.priority}\t{e.mention.text}" for e in examples))
-    digest = hashlib.sha256(f"{texts}|{alpha}|{seed}|{encoder.sha256_}".encode()).hexdigest()[:8]
+    digest = hashlib.sha256(f"{texts}|{alpha}|{seed}|{encoder.sha256_}|{encoder.precision_}".encode()).hexdigest()[:8]
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "seed": seed, "alpha": alpha,
-        "hidden": HIDDEN, "ensemble": ENSEMBLE,
+        "hidden": HIDDEN, "ensemble": ENSEMBLE, "encoder_precision": encoder.precision_,
         "cv_target_by_alpha": {str(k): round(v, 4) for k, v in scores.items()}, "examples": len(examples),
         "labels": dict(Counter(e.label.value for e in examples)), "brands": sorted(set(groups.tolist())),
     }
