@@ -135,7 +135,8 @@ class Daemon:
             return None
         from bot.web import WebServer  # the web app stands after the daemon in the flow: loaded when served
 
-        return WebServer(self.store, lambda: self.settings).start()
+        ops = wsgi_app(self.store, self.ops)  # health and metrics on the web app's port too
+        return WebServer(self.store, lambda: self.settings, mounts={"/healthz": ops, "/metrics": ops}).start()
 
     def stop(self) -> None:
         self._stop.set()

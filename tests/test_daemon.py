@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -109,31 +108,6 @@ def test_sigterm_finishes_and_exits_0_within_10_seconds(write_config: Callable[.
     stored = count(db)
     checkpoint = int(query(db, "select value from checkpoints where source = 'replay'")[0][0])
     assert stored == checkpoint
-
-
-def test_restart_after_sigkill_mid_batch_stores_each_mention_exactly_once(
-        write_config: Callable[..., Path], tmp_path: Path) -> None:
-    n = 4000
-    stream = generate_stream(tmp_path / "big.jsonl", n)
-    config = write_config(stream=stream, batch_size=250)
-    db = tmp_path / "webcare.db"
-    proc = run_bot(config)
-    wait_for(lambda: 0 < count(db) and count(db, "select count(*) from mentions where state = 'pending'") > 0)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
-    killed_at = count(db)
-    assert 0 < killed_at < n, "the kill must land mid-stream"
-    restarted = run_bot(config)
-    try:
-        wait_for(lambda: count(db) == n and count(db, "select count(*) from mentions where state = 'pending'") == 0,
-                 timeout=120)
-    finally:
-        restarted.send_signal(signal.SIGTERM)
-        restarted.communicate(timeout=30)
-    ids = [int(r[0]) for r in query(db, "select id from mentions")]
-    assert sorted(ids) == list(range(10_000, 10_000 + n))  # none skipped, none doubled
-    assert count(db, "select count(*) from (select platform, mention_id from queue_items group by 1, 2 having count(*) > 1)") == 0
-    assert count(db, "select count(distinct platform || mention_id) from decisions") == n
 
 
 def test_a_full_run_opens_no_network_connection(write_config: Callable[..., Path]) -> None:

@@ -126,6 +126,10 @@ def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callab
         assert line, "".join(lines)
         lines.append(line)
     url = match.group(1)
+    while not (web := re.search(r"web app listening on (http://127\.0\.0\.1:\d+)", "".join(lines))):
+        line = proc.stderr.readline()
+        assert line, "".join(lines)
+        lines.append(line)
     try:
         db = load_settings(config).database_path
         store = Store(db)
@@ -135,10 +139,15 @@ def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callab
         status, body = get(url + "/metrics")
         polls_after = store.source_status()[0]["polls"]  # the daemon keeps polling (an empty stream) meanwhile
         health_status, _ = get(url + "/healthz")
+        # The same endpoints on the web app's port, without a login.
+        web_health, web_report = get(web.group(1) + "/healthz")
+        web_metrics, web_body = get(web.group(1) + "/metrics")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
     assert (status, health_status, proc.returncode) == (200, 200, 0)
+    assert (web_health, json.loads(web_report)["status"], web_metrics) == (200, "ok", 200)
+    assert samples(web_body)[("webcare_mentions_stored_total", (("source", "replay"),))] == 10
     got = samples(body)
     db_ = store.db
     replay = (("source", "replay"),)

@@ -66,14 +66,15 @@ class _FromStore:
 
 
 def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:
-    """GET /healthz and GET /metrics for this store and daemon. Mount it anywhere: it looks at PATH_INFO only."""
+    """GET /healthz and GET /metrics for this store and daemon, on a server of its own or mounted in the web
+    app at /healthz and /metrics (a mount moves the path into SCRIPT_NAME, so the full path is read)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Counters(daemon_state))
     registry.register(_FromStore(store, daemon_state))
     metrics = make_wsgi_app(registry)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
+        path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
         if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
             return _text(start_response, "405 Method Not Allowed", "only GET is served here\n")
         if path == "/metrics":

@@ -2,6 +2,6 @@
 It reads and writes through the store only; the daemon and `webcare serve` run it with waitress."""
 
 from bot.web.app import build_wsgi, create_app
-from bot.web.server import WebServer, ops_mounts
+from bot.web.server import WebServer
 
-__all__ = ["WebServer", "build_wsgi", "create_app", "ops_mounts"]
+__all__ = ["WebServer", "build_wsgi", "create_app"]

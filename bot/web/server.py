@@ -16,22 +16,18 @@ from bot.web.app import WSGIApp, build_wsgi, create_app
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WebServer", "ops_mounts"]
-
-
-def ops_mounts(store: Store, settings: Callable[[], Settings]) -> dict[str, WSGIApp]:
-    """The apps mounted beside the review app by path prefix, reached without a login (health, metrics).
-    Ops adds theirs here, e.g. {"/healthz": app, "/metrics": app}; empty until then."""
-    return {}
+__all__ = ["WebServer"]
 
 
 class WebServer:
     def __init__(self, store: Store, settings: Callable[[], Settings],
                  mounts: Mapping[str, WSGIApp] | None = None) -> None:
+        """`mounts`: apps served beside the review app by path prefix, reached without a login (the daemon
+        mounts /healthz and /metrics)."""
         self.settings = settings
         web = settings().web
         app = create_app(store, settings)
-        self.wsgi = build_wsgi(app, ops_mounts(store, settings) if mounts is None else mounts)
+        self.wsgi = build_wsgi(app, mounts)
         try:
             self._server = create_server(self.wsgi, host=web.host, port=web.port, threads=8, ident="webcare")
         except OSError as e:
