@@ -114,7 +114,7 @@ class Mention:
                 name=str(author.get("name") or ""),
                 followers=author.get("followers"),
             ),
-            created_at=parse_time(d["created_at"]),
+            created_at=_field_time(d["created_at"]),
             handles=handles,
             raw=d.get("raw") or {},
         )
@@ -122,6 +122,13 @@ class Mention:
             if flag in values and not isinstance(values[flag], bool):
                 raise TypeError(f"field '{flag}' must be true or false, got {values[flag]!r}")
         return cls(**values)
+
+
+def _field_time(value: Any) -> datetime:
+    try:
+        return parse_time(value)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"field 'created_at' must be an ISO-8601 time such as 2026-11-20T08:14:00Z, got {value!r}") from e
 
 
 def find_handles(text: str, inherited: int = 0) -> tuple[HandleMention, ...]:

@@ -7,6 +7,7 @@ variables for settings: they read a `Settings`. An invalid file is refused with 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -184,9 +185,10 @@ class Settings(_Section):
     # Where the file lives: relative paths in it resolve against this folder. Not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
-    @property
+    @functools.cached_property
     def version(self) -> str:
-        """A short hash of the content: decisions made under this config carry it."""
+        """A short hash of the content: decisions made under this config carry it. Computed once per
+        Settings (they are frozen), since every decision asks for it."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
