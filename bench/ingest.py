@@ -3,10 +3,11 @@
 fetch to queue, peak memory and database size, at 1,000 and at 100,000 stored mentions.
 
     python bench/ingest.py                      # 100,000 mentions, batches of 500, the rule classifier
+    python bench/ingest.py --classifier trained --count 10000   # the same with the shipped transformer model
     python bench/ingest.py --count 20000 --batch-size 200 --keep /tmp/bench.db
 
-The rule classifier is used so the figures show the bot's own cost (store, routing, queue); the transformer
-adds its own forward pass (about 200 short posts per second on 2 CPU threads), measured by its own tests.
+With the rule classifier the figures show the bot's own cost (store, routing, queue); `--classifier trained`
+adds the transformer's forward pass, which then dominates (bench/classify.py measures it alone).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bot.pipeline import Pipeline  # noqa: E402
 from bot.settings import parse_settings  # noqa: E402
 from bot.sources.replay import ReplaySource  # noqa: E402
 from bot.store import Outcome, Store  # noqa: E402
-from classifiers import RuleClassifier  # noqa: E402
+from classifiers import Classifier, RuleClassifier  # noqa: E402
 
 TEXTS = (
     "@Tulpair mijn koffer is niet aangekomen op Schiphol, vlucht TP{n}. Wat nu?",
@@ -99,6 +100,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--keep", type=Path, help="copy the database here afterwards")
+    parser.add_argument("--classifier", choices=("rules", "trained"), default="rules")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="webcare-bench-"))
     try:
@@ -107,7 +109,12 @@ def main() -> int:
         settings = parse_settings(CONFIG.format(stream=stream, batch=args.batch_size, db=db), base_dir=work)
         store = TimedStore(db)
         store.latencies = []
-        pipeline = Pipeline(store, lambda: settings, RuleClassifier().load())
+        classifier: Classifier = RuleClassifier()
+        if args.classifier == "trained":
+            from classifiers.trained import TrainedClassifier
+
+            classifier = TrainedClassifier()
+        pipeline = Pipeline(store, lambda: settings, classifier.load())
         source = ReplaySource(stream, args.batch_size)
         polls: list[tuple[int, int, float, tuple[float, ...]]] = []  # stored before, new, seconds, latencies
         started = time.perf_counter()
@@ -132,7 +139,7 @@ def main() -> int:
         everything = window("all", 0, args.count)
         early = window("at 1,000 stored", 1_000, 3_000)
         late = window(f"at {args.count:,} stored", args.count - 2_000, args.count)
-        print(f"{args.count:,} mentions, batches of {args.batch_size}, rule classifier; "
+        print(f"{args.count:,} mentions, batches of {args.batch_size}, {args.classifier} classifier ({classifier.version}); "
               f"decided {sum(store.outcome_counts().values()):,}, queued {sum(store.queue_counts().values()):,}")
         print(f"end to end: {args.count / total:.0f} mentions/s ({total:.1f} s)")
         for w in (everything, early, late):

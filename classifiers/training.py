@@ -95,6 +95,8 @@ def _choose_alpha(z: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int) -
     from sklearn.model_selection import GroupKFold
 
     folds = min(4, len(set(groups.tolist())))
+    if folds < 2:  # one brand: nothing to cross-validate on; keep the strongest regularisation
+        return max(ALPHAS), {}
     scores: dict[float, float] = {}
     for alpha in ALPHAS:
         pred = np.empty_like(y)
@@ -126,19 +128,22 @@ def _fit_priority(examples: Sequence[Example], embeddings: np.ndarray, groups: n
         return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
     folds = min(4, len(set(g.tolist())))
-    accuracy = {}
-    for c in PRIORITY_C:
-        right = 0
-        for train_idx, test_idx in GroupKFold(n_splits=folds).split(z, y, g):
-            right += int((model(c).fit(z[train_idx], y[train_idx]).predict(z[test_idx]) == y[test_idx]).sum())
-        accuracy[c] = right / len(y)
-    best = max(accuracy, key=accuracy.__getitem__)
+    accuracy: dict[float, float] = {}
+    if folds >= 2:
+        for c in PRIORITY_C:
+            right = 0
+            for train_idx, test_idx in GroupKFold(n_splits=folds).split(z, y, g):
+                right += int((model(c).fit(z[train_idx], y[train_idx]).predict(z[test_idx]) == y[test_idx]).sum())
+            accuracy[c] = right / len(y)
+        best = max(accuracy, key=accuracy.__getitem__)
+    else:  # one brand: nothing to cross-validate on; keep the strongest regularisation
+        best = PRIORITY_C[0]
     fitted = model(best).fit(z, y)
     w = np.zeros((z.shape[1], len(PRIORITY_LABELS)), dtype=np.float32)
     b = np.zeros(len(PRIORITY_LABELS), dtype=np.float32)
     for row, cls in enumerate(fitted.classes_):
         w[:, cls], b[cls] = fitted.coef_[row], fitted.intercept_[row]
-    log.info("priority model: C %s, cross-validated accuracy %.3f on %d requests", best, accuracy[best], len(y))
+    log.info("priority model: C %s, cross-validated accuracy %s on %d requests", best, accuracy.get(best, "n/a"), len(y))
     return PriorityModel(PRIORITY_LABELS, mean, scale, w, b)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.mention import Author, Mention, find_handles
+from bot.settings import load_settings
+from bot.store import Outcome, Store
 from classifiers import Brand, Classifier, Label, Priority, RuleClassifier
 from classifiers.encoder import DEFAULT_SHA256, Encoder, EncoderError
 from classifiers.trained import DEFAULT_HEAD, Head, TrainedClassifier
@@ -152,3 +154,20 @@ def test_eval_names_the_bad_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", str(bad), "--rules"])
     assert result.exit_code == 1
     assert f"{bad}:1: 'label' must be one of queue, direct_other, about, irrelevant, got 'maybe'" in result.output
+
+
+def test_train_with_feedback_adds_the_agents_corrections(write_config: Callable[..., Path], tmp_path: Path) -> None:
+    config = write_config()
+    store = Store(load_settings(config).database_path)
+    m = post("@Tulpair lol strikes again, nooit meer")
+    store.store_batch("replay", [m], "1")
+    store.record_outcome(m, Outcome("queued", label="queue", priority="normal"))
+    store.mark_wrongly_routed(1, "ann", "about")
+    store.close()
+    out = tmp_path / "head.json"
+    result = CliRunner().invoke(main, ["--config", str(config), "train", "--with-feedback",
+                                       "--data", str(corpus_files()[0]), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "(1 from feedback)" in result.output
+    head = Head.read(out)
+    assert head.meta["feedback_examples"] == 1 and "tulpair" in head.meta["brands"]
