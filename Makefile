@@ -33,6 +33,7 @@ browser:
 	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
 test: $(STAMP) browser
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -120,7 +120,7 @@ class Classifier(_Section):
 
 class Routing(_Section):
     queue_labels: list[Literal["queue", "direct_other", "about", "irrelevant"]] = Field(
-        default_factory=lambda: ["queue"], description="Labels that enter the queue."
+        default=["queue"], description="Labels that enter the queue."
     )
     min_probability: float = Field(
         default=0.5, ge=0, le=1, description="A mention enters the queue only with at least this probability."
@@ -249,10 +249,10 @@ def _line_of(doc: Any, loc: tuple[Any, ...]) -> int | None:
     for part in loc:
         try:
             if isinstance(node, dict) and part in node:
-                line = node.lc.key(part)[0] + 1
+                line = getattr(node, "lc").key(part)[0] + 1  # ruamel's line info
                 node = node[part]
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                line = node.lc.item(part)[0] + 1
+                line = getattr(node, "lc").item(part)[0] + 1
                 node = node[part]
             else:
                 break

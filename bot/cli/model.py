@@ -75,8 +75,8 @@ def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: 
     clf = RuleClassifier() if rules else TrainedClassifier(model)
     clf.load()
     by_brand: dict[object, list[int]] = {}
-    for i, e in enumerate(examples):
-        by_brand.setdefault(e.brand, []).append(i)
+    for i, example in enumerate(examples):
+        by_brand.setdefault(example.brand, []).append(i)
     decisions: dict[int, Decision] = {}
     for brand, idx in by_brand.items():
         for i, d in zip(idx, clf.classify([examples[i].mention for i in idx], brand), strict=True):  # type: ignore[arg-type]

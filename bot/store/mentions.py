@@ -56,14 +56,14 @@ class MentionStore(BaseStore):
         with self.db.atomic():
             before = self.db.conn.total_changes
             if mentions:
-                self.db["mentions"].insert_all((_row(m, source) for m in mentions), ignore=True)
+                self.db.table("mentions").insert_all((_row(m, source) for m in mentions), ignore=True)
             after = self.db.conn.total_changes
             for r in rejects:
-                self.db["rejects"].insert(
+                self.db.table("rejects").insert(
                     {"source": source, "location": r.location, "reason": r.reason, "raw": r.raw, "at": now()}
                 )
             if checkpoint is not None:
-                self.db["checkpoints"].upsert(
+                self.db.table("checkpoints").upsert(
                     {"source": source, "value": checkpoint, "updated_at": now()}, pk="source"
                 )
         return int(after - before)
@@ -85,7 +85,7 @@ class MentionStore(BaseStore):
         transaction. Returns the queue item's id when queued."""
         decided = now()
         with self.db.atomic():
-            decision_id = self.db["decisions"].insert(
+            decision_id = self.db.table("decisions").insert(
                 {
                     "platform": mention.platform, "mention_id": mention.id, "decided_at": decided,
                     "outcome": outcome.outcome, "label": outcome.label, "probabilities": dumps(outcome.probabilities),
@@ -95,6 +95,7 @@ class MentionStore(BaseStore):
                     "route_reason": outcome.route_reason, "filter_reason": outcome.filter_reason,
                 }
             ).last_pk
+            assert decision_id is not None
             item_id = None
             if outcome.outcome == "queued":
                 item_id = self._enqueue(mention.platform, mention.id, int(decision_id), outcome, actor="router")
@@ -104,7 +105,7 @@ class MentionStore(BaseStore):
             )
         return item_id
 
-    def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int | None:
+    def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int:
         priority = outcome.priority or "normal"
         existing = self.db.execute(
             "select id from queue_items where platform = ? and mention_id = ?", [platform, mention_id]
@@ -112,7 +113,7 @@ class MentionStore(BaseStore):
         if existing:
             return int(existing[0])
         stamp = now()
-        item_id = self.db["queue_items"].insert(
+        item_id = self.db.table("queue_items").insert(
             {
                 "platform": platform, "mention_id": mention_id, "decision_id": decision_id,
                 "status": Status.NEW.value, "priority": priority, "priority_rank": PRIORITY_RANK[priority],
@@ -120,6 +121,7 @@ class MentionStore(BaseStore):
                 "updated_at": stamp,
             }
         ).last_pk
+        assert item_id is not None
         self._audit(actor, "enqueue", platform=platform, mention_id=mention_id, queue_item_id=int(item_id),
                     detail={"priority": priority, "label": outcome.label})
         return int(item_id)
@@ -175,14 +177,14 @@ class MentionStore(BaseStore):
         """Note a poll's result for health reporting: the last success, or the last error and its kind."""
         stamp = now()
         row = {"source": source, "last_poll_at": stamp}
-        self.db["source_status"].insert({"source": source, "polls": 0, "errors": 0}, pk="source", ignore=True)
+        self.db.table("source_status").insert({"source": source, "polls": 0, "errors": 0}, pk="source", ignore=True)
         if error is None:
             row["last_success_at"] = stamp
-            self.db["source_status"].update(source, row)
+            self.db.table("source_status").update(source, row)
             self.db.execute("update source_status set polls = polls + 1 where source = ?", [source])
         else:
             row.update(last_error_at=stamp, last_error_kind=kind or type(error).__name__, last_error=str(error)[:500])
-            self.db["source_status"].update(source, row)
+            self.db.table("source_status").update(source, row)
             self.db.execute("update source_status set polls = polls + 1, errors = errors + 1 where source = ?", [source])
 
     def source_status(self) -> list[dict[str, Any]]:

@@ -142,7 +142,7 @@ class QueueStore(MentionStore):
 
     def _feedback(self, platform: str, mention_id: str, item_id: int | None, kind: str, label: str, agent: str,
                   note: str) -> None:
-        self.db["feedback"].insert(
+        self.db.table("feedback").insert(
             {"platform": platform, "mention_id": mention_id, "queue_item_id": item_id, "kind": kind, "label": label,
              "agent": agent, "note": note, "created_at": now()}
         )

@@ -10,7 +10,7 @@ core = Migrations("webcare-core")
 
 @core()
 def m001_initial(db: Database) -> None:
-    db["mentions"].create(
+    db.table("mentions").create(
         {
             "platform": str, "id": str, "url": str, "author_id": str, "author_handle": str, "author_name": str,
             "author_followers": int, "text": str, "lang": str, "created_at": str, "in_reply_to_post_id": str,
@@ -22,10 +22,10 @@ def m001_initial(db: Database) -> None:
         not_null={"platform", "id", "text", "state"},
         defaults={"state": "pending", "attempts": 0},
     )
-    db["mentions"].create_index(["state"])
-    db["mentions"].create_index(["created_at"])
-    db["mentions"].create_index(["author_handle"])
-    db["decisions"].create(
+    db.table("mentions").create_index(["state"])
+    db.table("mentions").create_index(["created_at"])
+    db.table("mentions").create_index(["author_handle"])
+    db.table("decisions").create(
         {
             "id": int, "platform": str, "mention_id": str, "decided_at": str, "outcome": str, "label": str,
             "probabilities": str, "priority": str, "reasons": str, "priority_reasons": str, "features": str,
@@ -33,9 +33,9 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["decisions"].create_index(["platform", "mention_id"])
-    db["decisions"].create_index(["decided_at"])
-    db["queue_items"].create(
+    db.table("decisions").create_index(["platform", "mention_id"])
+    db.table("decisions").create_index(["decided_at"])
+    db.table("queue_items").create(
         {
             "id": int, "platform": str, "mention_id": str, "decision_id": int, "status": str, "priority": str,
             "priority_rank": int, "due_at": str, "assignee": str, "created_at": str, "claimed_at": str,
@@ -44,30 +44,30 @@ def m001_initial(db: Database) -> None:
         pk="id",
         not_null={"platform", "mention_id", "status", "priority"},
     )
-    db["queue_items"].create_index(["platform", "mention_id"], unique=True)
-    db["queue_items"].create_index(["status", "priority_rank", "due_at"])
-    db["feedback"].create(
+    db.table("queue_items").create_index(["platform", "mention_id"], unique=True)
+    db.table("queue_items").create_index(["status", "priority_rank", "due_at"])
+    db.table("feedback").create(
         {
             "id": int, "platform": str, "mention_id": str, "queue_item_id": int, "kind": str, "label": str,
             "agent": str, "note": str, "created_at": str,
         },
         pk="id",
     )
-    db["audit_log"].create(
+    db.table("audit_log").create(
         {
             "id": int, "at": str, "actor": str, "action": str, "platform": str, "mention_id": str,
             "queue_item_id": int, "detail": str,
         },
         pk="id",
     )
-    db["checkpoints"].create({"source": str, "value": str, "updated_at": str}, pk="source")
-    db["source_status"].create(
+    db.table("checkpoints").create({"source": str, "value": str, "updated_at": str}, pk="source")
+    db.table("source_status").create(
         {
             "source": str, "last_poll_at": str, "last_success_at": str, "last_error_at": str,
             "last_error_kind": str, "last_error": str, "polls": int, "errors": int,
         },
         pk="source",
     )
-    db["rejects"].create(
+    db.table("rejects").create(
         {"id": int, "source": str, "location": str, "reason": str, "raw": str, "at": str}, pk="id"
     )

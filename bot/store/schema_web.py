@@ -10,16 +10,16 @@ web = Migrations("webcare-web")
 
 @web()
 def m001_accounts(db: Database) -> None:
-    db["users"].create(
+    db.table("users").create(
         {"name": str, "role": str, "password_hash": str, "session_token": str, "created_at": str,
          "password_changed_at": str},
         pk="name",
         not_null={"name", "role", "password_hash", "session_token"},
     )
-    db["users"].create_index(["session_token"], unique=True)
-    db["login_attempts"].create(
+    db.table("users").create_index(["session_token"], unique=True)
+    db.table("login_attempts").create(
         {"id": int, "name": str, "address": str, "at": str, "succeeded": int}, pk="id", not_null={"at"}
     )
-    db["login_attempts"].create_index(["name", "at"])
-    db["login_attempts"].create_index(["address", "at"])
-    db["web_secrets"].create({"name": str, "value": str, "created_at": str}, pk="name")
+    db.table("login_attempts").create_index(["name", "at"])
+    db.table("login_attempts").create_index(["address", "at"])
+    db.table("web_secrets").create({"name": str, "value": str, "created_at": str}, pk="name")

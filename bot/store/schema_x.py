@@ -11,4 +11,4 @@ x = Migrations("webcare-x")
 @x()
 def m001_x_users(db: Database) -> None:
     # `handle` is kept case-folded: X handles are case-insensitive.
-    db["x_users"].create({"handle": str, "user_id": str, "resolved_at": str}, pk="handle", not_null={"user_id"})
+    db.table("x_users").create({"handle": str, "user_id": str, "resolved_at": str}, pk="handle", not_null={"user_id"})
