@@ -2,27 +2,19 @@
 case, with or without accents ("cafe" finds "Café"), inside hashtags and handles as the whole tag ("koffer"
 finds "#koffer", not "#kofferkwijt"). Used by the filters and the router's priority rules.
 
-A leaf module: it imports nothing of ours.
+It imports only `bot.mention` (for `fold`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.mention import fold
+
 __all__ = ["PhraseMatcher", "fold", "matcher", "matcher_of"]
-
-_VARIATION_SELECTORS = frozenset("\ufe0e\ufe0f")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Één' and 'een', 'Café' and 'cafe' read the same. Emoji variation
-    selectors go too, so '☀️' and '☀' are one keyword."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _VARIATION_SELECTORS)
 
 
 def _phrase_regex(phrase: str) -> str:

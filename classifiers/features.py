@@ -7,51 +7,44 @@ The rule classifier decides on these alone; the trained classifier feeds them be
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-from bot.mention import Mention
+from bot.mention import Mention, fold
 from classifiers.decision import Brand
 
-__all__ = ["FEATURE_NAMES", "Signals", "extract", "fold", "normalise_text"]
+__all__ = ["FEATURE_NAMES", "Signals", "extract", "normalise_text", "word_pattern"]
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, so 'Één' and 'een', 'café' and 'cafe' match the same cue."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _words(*phrases: str, at_end: bool = False) -> re.Pattern[str]:
+def word_pattern(*phrases: str, at_end: bool = False) -> re.Pattern[str]:
     """A pattern matching any of the phrases as whole words (after `fold`); `at_end`: only as the last words."""
     body = "|".join(sorted((re.escape(fold(p)).replace(r"\ ", r"\s+") for p in phrases), key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{body})" + (r"\W*$" if at_end else r"(?!\w)"))
 
 
-SECOND_PERSON = _words(
+SECOND_PERSON = word_pattern(
     "you", "your", "yours", "u", "ur", "ya", "y'all", "youre", "you're", "jullie", "je", "jij", "jou", "jouw",
     "uw", "julie", "jullie's", "ju",
 )
-THIRD_PERSON = _words(
+THIRD_PERSON = word_pattern(
     "they", "them", "their", "theyre", "they're", "ze", "zij", "hun", "hen", "die lui", "dat bedrijf",
     "this company", "that company", "these guys", "those guys", "die gasten",
 )
-QUESTION_WORDS = _words(
+QUESTION_WORDS = word_pattern(
     "why", "when", "where", "how", "what", "who", "which", "is there", "can i", "do i", "should i", "will i",
     "waarom", "wanneer", "waar", "hoe", "wat", "wie", "welke", "kan ik", "moet ik", "mag ik", "krijg ik",
     "is er", "hoelang", "hoe lang",
 )
-REQUEST = _words(
+REQUEST = word_pattern(
     "please", "pls", "plz", "plis", "can you", "could you", "would you", "can u", "could u", "help", "need",
     "i want", "fix", "sort this", "sort it", "refund", "call me", "dm me", "contact me", "get back to me",
     "kunnen jullie", "kun je", "kunt u", "kan je", "kan iemand van jullie", "graag", "svp", "aub", "alsjeblieft",
     "alstublieft", "help", "hulp", "bel me", "neem contact", "oplossen", "los dit op", "terugbetaling",
     "geld terug", "wil ik", "ik wil",
 )
-COMPLAINT = _words(
+COMPLAINT = word_pattern(
     "not working", "doesnt work", "doesn't work", "does not work", "broken", "down", "outage", "delayed",
     "delay", "cancelled", "canceled", "missing", "lost", "never arrived", "still waiting", "still no", "no signal",
     "charged twice", "double charged", "overcharged", "wrong", "terrible", "worst", "awful", "useless",
@@ -64,32 +57,32 @@ COMPLAINT = _words(
     "klote", "kut", "uur", "dagen", "weken", "weer", "alweer", "foutmelding", "fout", "mislukt", "vast",
     "gestrand", "nooit", "niemand", "wachten", "wacht",
 )
-PRAISE = _words(
+PRAISE = word_pattern(
     "thanks", "thank you", "thx", "thnx", "ty", "cheers", "great", "love", "loved", "awesome", "amazing",
     "brilliant", "excellent", "well done", "kudos", "best", "legend", "legends", "props", "appreciate",
     "bedankt", "dank", "dankje", "dankjewel", "dank je", "dank u", "merci", "top", "topper", "toppers", "super",
     "geweldig", "fantastisch", "goed geregeld", "chapeau", "complimenten", "held", "helden", "netjes", "fijn",
     "blij", "opgelost", "solved", "sorted", "fixed",
 )
-PEER_QUESTION = _words(
+PEER_QUESTION = word_pattern(
     "anyone", "anybody", "does anyone", "has anyone", "is anyone", "anyone else", "is it just me", "just me",
     "who else", "any of you", "guys", "y'all", "iemand", "heeft iemand", "is er iemand", "iemand anders",
     "ligt het aan mij", "ligt het aan mn", "ligt het aan m'n", "wie nog meer", "wie heeft", "mensen", "jongens",
     "iedereen", "followers", "volgers", "tips", "aanrader", "recommend", "should i switch", "overstappen",
 )
-SPAM = _words(
+SPAM = word_pattern(
     "giveaway", "give away", "crypto", "bitcoin", "btc", "eth", "nft", "airdrop", "promo code", "promocode",
     "follow back", "follow me", "free iphone", "gratis iphone", "win", "winnen", "claim now", "claim your",
     "earn", "investment", "invest", "forex", "onlyfans", "dm for", "click here", "klik hier", "link in bio",
     "verdien", "casino", "betting", "100x", "giveaways",
 )
-NEWS = _words(
+NEWS = word_pattern(
     "breaking", "news", "nieuws", "report", "reports", "reported", "according to", "volgens", "announces",
     "announced", "kondigt aan", "maakt bekend", "strike", "staking", "shares", "aandeel", "ceo", "quarterly",
     "kwartaal", "fined", "boete", "investigation", "onderzoek", "press release", "persbericht",
 )
 # A greeting or address word right before the brand handle: "Dear @X", "hey @X", "Hoi @X", "thanks @X".
-VOCATIVE_BEFORE = _words(
+VOCATIVE_BEFORE = word_pattern(
     "dear", "hey", "hi", "hello", "hallo", "hoi", "beste", "geachte", "goedemorgen", "goedemiddag", "goedenavond",
     "morning", "good morning", "yo", "thanks", "thank you", "thx", "bedankt", "dank", "dankjewel", "ok", "oi",
     "please", "pls", "help", "hulp", "come on", "kom op", "seriously", "serieus", "waarom", "why", "so", "dus",
@@ -97,7 +90,7 @@ VOCATIVE_BEFORE = _words(
     at_end=True,
 )
 # A preposition right before the brand handle: the post talks ABOUT the brand to someone else.
-ABOUT_BEFORE = _words(
+ABOUT_BEFORE = word_pattern(
     "at", "with", "from", "by", "of", "via", "through", "about", "like", "than", "for", "bij", "met", "van",
     "door", "over", "dan", "als", "naar", "voor", "op", "to", "switched to", "overgestapt naar",
     at_end=True,
@@ -128,7 +121,7 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     names = tuple(n for n in names if n.strip())
     if not names:
         return None
-    return _words(*names)
+    return word_pattern(*names)
 
 
 def normalise_text(text: str, brand: Brand) -> str:

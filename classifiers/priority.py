@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 from classifiers.decision import Priority
-from classifiers.features import _words, fold
+from bot.mention import fold
+from classifiers.features import word_pattern
 
 __all__ = ["PRIORITY_CUES", "assess_priority", "priority_cues"]
 
-SAFETY = _words(
+SAFETY = word_pattern(
     "emergency", "ambulance", "unsafe", "danger", "dangerous", "fire", "smoke", "gas leak", "smell gas",
     "heart attack", "seizure", "allergic", "epipen", "insulin", "medication", "unconscious", "bleeding",
     "threat", "threatened", "assault", "harassed", "fraud", "hacked", "scammed", "identity theft", "stolen",
@@ -22,7 +23,7 @@ SAFETY = _words(
     "bloedt", "bedreigd", "aangerand", "lastiggevallen", "fraude", "gehackt", "opgelicht", "identiteitsfraude",
     "gestolen", "beademing", "zuurstof", "oxygen", "dialysis", "dialyse",
 )
-EMOTIONAL = _words(
+EMOTIONAL = word_pattern(
     "wedding", "married", "funeral", "passed away", "died", "dying", "hospital", "baby", "newborn", "pregnant",
     "sick child", "sick kid", "my son", "my daughter", "kids", "stranded", "wheelchair", "disabled", "elderly",
     "my mum", "my mom", "my dad", "grandma", "cancer", "chemo", "rings", "honeymoon", "alone",
@@ -31,28 +32,28 @@ EMOTIONAL = _words(
     "gehandicapt", "bejaarde", "mijn moeder", "mijn vader", "oma", "opa", "kanker", "huwelijksreis",
     "sick", "fever", "koorts",
 )
-MONEY = _words(
+MONEY = word_pattern(
     "charged twice", "double charged", "charged me twice", "overcharged", "refund", "money back", "stolen money",
     "debited twice", "dubbel afgeschreven", "twee keer afgeschreven", "2x afgeschreven", "teveel betaald",
     "te veel betaald", "geld terug", "terugbetaling", "incasso", "deurwaarder", "debt collector", "boete",
 )
-REPEAT = _words(
+REPEAT = word_pattern(
     "again", "third time", "3rd time", "second time", "still", "still waiting", "for days", "for weeks",
     "weeks", "days", "every time", "nobody answers", "no response", "no reply", "ignored", "ignoring",
     "alweer", "weer", "derde keer", "3e keer", "tweede keer", "nog steeds", "nog altijd", "al dagen", "al weken",
     "dagen", "weken", "elke keer", "geen reactie", "geen antwoord", "genegeerd", "negeren",
 )
-SWEAR = _words(
+SWEAR = word_pattern(
     "wtf", "fuck", "fucking", "shit", "bullshit", "crap", "disgrace", "disgusting", "pathetic", "furious",
     "livid", "angry", "unacceptable", "ridiculous", "joke", "kut", "klote", "godver", "tering", "kanker",
     "belachelijk", "schandalig", "onacceptabel", "woedend", "boos", "pissed", "bagger", "waardeloos", "bizar",
     "never again", "nooit meer",
 )
-TIME_CRITICAL = _words(
+TIME_CRITICAL = word_pattern(
     "today", "tonight", "tomorrow", "now", "asap", "right now", "boarding", "gate", "departs", "in an hour",
     "vandaag", "vanavond", "morgen", "nu", "zsm", "z.s.m.", "meteen", "direct", "vertrek", "over een uur",
 )
-MINOR = _words(
+MINOR = word_pattern(
     "just wondering", "quick question", "small question", "no rush", "when you have time", "curious",
     "vraagje", "kleine vraag", "geen haast", "benieuwd", "even vragen", "wondering",
 )
