@@ -73,7 +73,7 @@ def _item_dict(item: QueueItem) -> dict[str, object]:
 def show(app: Context, item_id: int) -> None:
     """One item: text, author, link, label, priority and the reasons."""
     item = app.store.get_item(item_id)
-    click.echo(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.assignee}" if item.assignee else ""))
+    click.echo(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
     click.echo(f"from:     @{item.author_handle} ({item.author_name})  {item.mention_created_at}")
     click.echo(f"link:     {item.url or '-'}")
     click.echo(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
@@ -150,6 +150,6 @@ def why(app: Context, key: str) -> None:
         click.echo(f"  model {d['model_version']}, config {d['config_version']}")
     item = info["queue_item"]
     if item:
-        click.echo(f"queue item #{item['id']}: {item['status']}" + (f" by {item['assignee']}" if item["assignee"] else ""))
+        click.echo(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
     for h in info["history"]:
         click.echo(f"  {h['at']}  {h['actor']}: {h['action']} {h['detail']}")

@@ -50,6 +50,8 @@ class QueueStore(MentionStore):
         return [QueueItem.from_row(r) for r in self.db.query(sql, [*args, limit, offset])]
 
     def get_item(self, item_id: int) -> QueueItem:
+        if not 0 < item_id < 2**63:  # SQLite's integers; a bigger number names no item
+            raise NotFound(f"no queue item {item_id}")
         rows = list(self.db.query(_ITEM_SELECT + " where q.id = ?", [item_id]))
         if not rows:
             raise NotFound(f"no queue item {item_id}")
@@ -70,7 +72,7 @@ class QueueStore(MentionStore):
             )
             if cursor.rowcount != 1:
                 current = self.get_item(item_id)
-                holder = f" by {current.assignee}" if current.assignee else ""
+                holder = f" by {current.holder}" if current.holder else ""
                 raise InvalidTransition(
                     f"queue item {item_id} is {current.status.value}{holder}; cannot {action} it"
                 )
@@ -87,17 +89,15 @@ class QueueStore(MentionStore):
                                 {"status": Status.NEW.value, "assignee": None, "claimed_at": None})
 
     def resolve(self, item_id: int, agent: str) -> QueueItem:
-        item = self.get_item(item_id)
         return self._transition(item_id, agent, "resolve", (Status.NEW, Status.CLAIMED),
-                                {"status": Status.RESOLVED.value, "resolved_at": now(),
-                                 "assignee": item.assignee or agent})
+                                {"status": Status.RESOLVED.value, "resolved_at": now(), "closed_by": agent})
 
     def dismiss(self, item_id: int, agent: str, reason: str) -> QueueItem:
         if not reason.strip():
             raise InvalidTransition("a dismissal needs a reason")
         return self._transition(item_id, agent, "dismiss", (Status.NEW, Status.CLAIMED),
-                                {"status": Status.DISMISSED.value, "resolved_at": now(), "dismissed_reason": reason},
-                                {"reason": reason})
+                                {"status": Status.DISMISSED.value, "resolved_at": now(), "dismissed_reason": reason,
+                                 "closed_by": agent}, {"reason": reason})
 
     def add_note(self, item_id: int, agent: str, note: str) -> QueueItem:
         item = self.get_item(item_id)
@@ -118,7 +118,8 @@ class QueueStore(MentionStore):
             if label != "queue":
                 return self._transition(item_id, agent, "dismiss", (Status.NEW, Status.CLAIMED),
                                         {"status": Status.DISMISSED.value, "resolved_at": now(),
-                                         "dismissed_reason": f"wrongly routed: {label}"}, {"label": label})
+                                         "dismissed_reason": f"wrongly routed: {label}", "closed_by": agent},
+                                        {"label": label})
         return self.get_item(item_id)
 
     def move_to_queue(self, platform: str, mention_id: str, agent: str, priority: str = "normal",

@@ -61,6 +61,12 @@ class QueueItem:
     reasons: tuple[str, ...]
     priority_reasons: tuple[str, ...]
     in_reply_to_post_id: str | None
+    closed_by: str | None = None
+
+    @property
+    def holder(self) -> str | None:
+        """Who the item's state is 'by': the closer of a resolved or dismissed item, else the claimant."""
+        return self.closed_by or self.assignee
 
     @property
     def key(self) -> str:
@@ -79,5 +85,5 @@ class QueueItem:
             mention_created_at=row["mention_created_at"] or "", label=row["label"],
             probabilities=json.loads(row["probabilities"] or "{}"), reasons=tuple(json.loads(row["reasons"] or "[]")),
             priority_reasons=tuple(json.loads(row["priority_reasons"] or "[]")),
-            in_reply_to_post_id=row["in_reply_to_post_id"],
+            in_reply_to_post_id=row["in_reply_to_post_id"], closed_by=row.get("closed_by"),
         )

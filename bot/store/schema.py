@@ -71,3 +71,9 @@ def m001_initial(db: Database) -> None:
     db.table("rejects").create(
         {"id": int, "source": str, "location": str, "reason": str, "raw": str, "at": str}, pk="id"
     )
+
+
+@core()
+def m002_closed_by(db: Database) -> None:
+    """Who resolved or dismissed an item (the assignee is who claimed it; the two can differ)."""
+    db.table("queue_items").add_column("closed_by", str)
