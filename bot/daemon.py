@@ -63,9 +63,12 @@ class Daemon:
             self.reload_config()
             try:
                 result = self.pipeline.poll(scheduled.source)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - a bug or bad input in one poll must not stop the daemon
+                log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
                 self.ops.metrics.observe_crash(scheduled.source.name, e)
-                raise
+                self.store.record_poll(scheduled.source.name, e, type(e).__name__)
+                return PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
+                                  error_kind=type(e).__name__)
         self.ops.metrics.observe_poll(result)
         if result.next_poll_after and self.scheduler is not None:
             # The source asks for a pause (rate limits): move its next run, keep its interval.

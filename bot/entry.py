@@ -44,4 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         f"filtered {sum(r.filtered for r in results)}"
     )
     print(f"Look at the queue: webcare --config {args.config} queue list")
-    return 0
+    failed = [r for r in results if r.error]
+    for r in failed:
+        print(f"poll of {r.source} failed: {r.error}", file=sys.stderr)
+    return 1 if failed else 0

@@ -103,26 +103,97 @@ class Mention:
         handles_raw = d.get("handles")
         if handles_raw is None:
             handles = find_handles(text)
+        elif isinstance(handles_raw, list):
+            handles = tuple(_handle_field(h, i, len(text)) for i, h in enumerate(handles_raw))
         else:
-            handles = tuple(HandleMention(**h) for h in handles_raw)
+            raise TypeError(f"field 'handles' must be a list, got {type(handles_raw).__name__}")
         values = {k: v for k, v in d.items() if k in known}
         values.update(
-            id=str(d["id"]),
-            platform=str(d["platform"]),
+            id=_id_field(d["id"], "id"),
+            platform=_platform_field(d["platform"]),
             author=Author(
-                id=str(author.get("id") or author["handle"]),
-                handle=str(author["handle"]),
-                name=str(author.get("name") or ""),
-                followers=author.get("followers"),
+                id=_id_field(author.get("id") or author["handle"], "author.id"),
+                handle=_id_field(author["handle"], "author.handle"),
+                name=_text_field(author.get("name") or "", "author.name"),
+                followers=_count_field(author.get("followers"), "author.followers"),
             ),
             created_at=_field_time(d["created_at"]),
             handles=handles,
             raw=d.get("raw") or {},
+            url=_text_field(d.get("url") or "", "url"),
+            lang=_lang_field(d.get("lang")),
         )
+        for name in ("in_reply_to_post_id", "in_reply_to_user_id", "conversation_id"):
+            if d.get(name) is not None:
+                values[name] = _id_field(d[name], name)
         for flag in ("is_repost", "is_quote", "is_direct_message", "is_reply_to_brand"):
             if flag in values and not isinstance(values[flag], bool):
                 raise TypeError(f"field '{flag}' must be true or false, got {values[flag]!r}")
         return cls(**values)
+
+
+# Checks for hand-written or recorded input (replay files): each names the field and what it should be.
+_PLATFORM = re.compile(r"[a-z][a-z0-9_-]{0,30}")
+_LANG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+_MAX_ID = 200
+
+
+def _has_surrogates(value: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in value)
+
+
+def _text_field(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"field '{name}' must be a string, got {type(value).__name__}")
+    return value
+
+
+def _id_field(value: Any, name: str) -> str:
+    """An id or handle: a non-empty string or a whole number, of valid text (ids must never collide)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"field '{name}' must be a string or a number, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text or len(text) > _MAX_ID or _has_surrogates(text):
+        raise ValueError(f"field '{name}' must be 1 to {_MAX_ID} characters of text, got {value!r}")
+    return text
+
+
+def _platform_field(value: Any) -> str:
+    if not isinstance(value, str) or not _PLATFORM.fullmatch(value):
+        raise ValueError(f"field 'platform' must be a short lower-case name such as 'x', got {value!r}")
+    return value
+
+
+def _lang_field(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _LANG.fullmatch(value):
+        raise ValueError(f"field 'lang' must be a language code such as 'nl' or 'en', got {value!r}")
+    return value
+
+
+def _count_field(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError(f"field '{name}' must be a whole number from 0, got {value!r}")
+    return value
+
+
+def _handle_field(value: Any, index: int, length: int) -> HandleMention:
+    where = f"handles[{index}]"
+    if not isinstance(value, dict):
+        raise TypeError(f"field '{where}' must be an object with handle, start and end")
+    handle = _id_field(value.get("handle"), f"{where}.handle")
+    start, end = value.get("start"), value.get("end")
+    whole = isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool) and not isinstance(end, bool)
+    if not (whole and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= length):
+        raise ValueError(f"field '{where}' must have whole-number positions 0 <= start < end <= {length}, "
+                         f"got start {start!r}, end {end!r}")
+    typed = value.get("typed_by_author", True)
+    if not isinstance(typed, bool):
+        raise TypeError(f"field '{where}.typed_by_author' must be true or false, got {typed!r}")
+    return HandleMention(handle, start, end, typed)
 
 
 def _field_time(value: Any) -> datetime:
@@ -148,6 +219,10 @@ def parse_time(value: str | datetime) -> datetime:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
     else:
         raise TypeError(f"a time must be an ISO-8601 string, got {type(value).__name__}")
+    try:  # in UTC it must still be a date: 9999-12-31T23:59-12:00 is not
+        (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"time {value!r} is out of range") from None
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 

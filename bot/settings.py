@@ -148,7 +148,7 @@ class Web(_Section):
 class Storage(_Section):
     database: Path = Field(default=Path("../var/webcare.db"), description="The SQLite file, relative to the config file.")
     retention_days: int | None = Field(
-        default=None, ge=1, description="Purge raw payloads and texts older than this; empty keeps them."
+        default=None, ge=1, le=36_500, description="Purge raw payloads and texts older than this; empty keeps them."
     )
 
 

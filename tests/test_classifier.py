@@ -171,3 +171,10 @@ def test_train_with_feedback_adds_the_agents_corrections(write_config: Callable[
     assert "(1 from feedback)" in result.output
     head = Head.read(out)
     assert head.meta["feedback_examples"] == 1 and "tulpair" in head.meta["brands"]
+
+
+def test_eval_of_an_empty_file_is_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(empty), "--rules"])
+    assert result.exit_code == 1 and f"Error: no labeled records in {empty}" in result.output

@@ -132,3 +132,9 @@ def test_a_bad_period_is_explained(write_config: Callable[..., Path], stored: Pa
     code, _, err = diff(write_config(), write_config(NEW, name="new.yaml"), "--since", "a week")
     assert code == 2
     assert "'a week' is not a period; write a number and m, h, d or w, such as 7d" in err
+
+
+def test_a_period_past_a_century_is_refused(write_config: Callable[..., Path], stored: Path) -> None:
+    code, _, err = diff(write_config(), write_config(NEW, name="new.yaml"), "--since", "9999999999d")
+    assert code == 2
+    assert "'9999999999d' is longer than 100 years; give a shorter period, such as 30d" in err

@@ -27,7 +27,13 @@ def parse_period(text: str) -> timedelta:
     m = _PERIOD.match(text.strip())
     if not m:
         raise click.BadParameter(f"'{text}' is not a period; write a number and m, h, d or w, such as 7d")
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        period = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    except OverflowError:
+        period = timedelta.max
+    if period > timedelta(days=36_500):
+        raise click.BadParameter(f"'{text}' is longer than 100 years; give a shorter period, such as 30d")
+    return period
 
 
 @main.group("config")

@@ -72,6 +72,8 @@ def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: 
         examples = list(read_examples(files))
     except CorpusError as e:
         raise click.ClickException(str(e)) from None
+    if not examples:
+        raise click.ClickException(f"no labeled records in {', '.join(str(f) for f in files)}")
     clf = RuleClassifier() if rules else TrainedClassifier(model)
     clf.load()
     by_brand: dict[object, list[int]] = {}

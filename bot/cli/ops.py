@@ -26,7 +26,7 @@ def backup(app: Context, path: Path) -> None:
 
 
 @db.command("purge")
-@click.option("--days", type=click.IntRange(min=1), help="Override storage.retention_days for this run.")
+@click.option("--days", type=click.IntRange(min=1, max=36_500), help="Override storage.retention_days for this run.")
 @pass_app
 @handles_errors
 def purge(app: Context, days: int | None) -> None:

@@ -9,6 +9,7 @@ import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app
 from bot.errors import WebcareError
+from bot.printable import printable
 from bot.store import QueueItem
 
 
@@ -21,6 +22,12 @@ def _age(iso: str) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit}"
     return f"{int(seconds)}s"
+
+
+def _agent(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("give the agent's name")
+    return value.strip()
 
 
 def _one_line(text: str, width: int) -> str:
@@ -39,13 +46,15 @@ def queue() -> None:
 @click.option("--priority", type=click.Choice(["urgent", "high", "normal", "low"]), help="Only this priority.")
 @click.option("--sort", "order", type=click.Choice(["urgent", "newest", "oldest"]), default="urgent",
               show_default=True, help="Most urgent first (priority, then due time), or by time.")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_app
 @handles_errors
 def list_(app: Context, status: str, priority: str | None, order: str, limit: int, as_json: bool) -> None:
     """The queue, most urgent first."""
-    items = app.store.list_queue(None if status == "all" else status, priority, order, limit=limit)
+    wanted = None if status == "all" else status
+    items = app.store.list_queue(wanted, priority, order, limit=limit)
+    total = app.store.count_queue(wanted, priority)
     if as_json:
         for item in items:
             click.echo(json.dumps(_item_dict(item), ensure_ascii=False))
@@ -56,7 +65,9 @@ def list_(app: Context, status: str, priority: str | None, order: str, limit: in
     for item in items:
         who = f" [{item.assignee}]" if item.assignee else ""
         click.echo(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
-                   f"@{item.author_handle}: {_one_line(item.text, 70)}")
+                   f"@{printable(item.author_handle)}: {printable(_one_line(item.text, 70))}")
+    if total > len(items):
+        click.echo(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
 
 
 def _item_dict(item: QueueItem) -> dict[str, object]:
@@ -83,12 +94,12 @@ def show(app: Context, item_id: int) -> None:
     if item.note:
         click.echo(f"notes:    {item.note}")
     click.echo("")
-    click.echo(item.text)
+    click.echo(printable(item.text))
 
 
 @queue.command("claim")
 @click.argument("item_id", type=int)
-@click.option("--agent", required=True, help="Who takes the item.")
+@click.option("--agent", required=True, callback=_agent, help="Who takes the item.")
 @pass_app
 @handles_errors
 def claim(app: Context, item_id: int, agent: str) -> None:
@@ -99,7 +110,7 @@ def claim(app: Context, item_id: int, agent: str) -> None:
 
 @queue.command("resolve")
 @click.argument("item_id", type=int)
-@click.option("--agent", default="cli", show_default=True)
+@click.option("--agent", default="cli", show_default=True, callback=_agent)
 @pass_app
 @handles_errors
 def resolve(app: Context, item_id: int, agent: str) -> None:
@@ -111,7 +122,7 @@ def resolve(app: Context, item_id: int, agent: str) -> None:
 @queue.command("dismiss")
 @click.argument("item_id", type=int)
 @click.option("--reason", required=True, help="Why no answer is needed.")
-@click.option("--agent", default="cli", show_default=True)
+@click.option("--agent", default="cli", show_default=True, callback=_agent)
 @pass_app
 @handles_errors
 def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
@@ -132,10 +143,12 @@ def why(app: Context, key: str) -> None:
     info = app.store.why(platform, mention_id)
     m = info["mention"]
     click.echo(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info['state']}")
-    click.echo(f"text: {_one_line(m.text, 200)}")
+    click.echo(f"text: {printable(_one_line(m.text, 200))}")
     if info["last_error"]:
         click.echo(f"last error ({info['attempts']} attempts): {info['last_error']}")
-    if not info["decisions"]:
+    if info["state"] == "failed":
+        click.echo(f"given up after {info['attempts']} failed attempts (last error above); it stays stored")
+    elif not info["decisions"]:
         click.echo("not decided yet: it is pending and will be classified at the next poll")
     for d in info["decisions"]:
         if d["outcome"] == "filtered":

@@ -4,7 +4,8 @@ embedded default (the demo needs no credentials) and replays recordings for test
 A line is `Mention.to_dict()` without `raw` (the line itself becomes the raw payload). Two conveniences:
 `inherited_handles` lists the leading @handles a platform prefixed to a reply; `expected_label` and
 `expected_priority` are annotations for tests and are dropped. The checkpoint is the number of lines read.
-A malformed line is logged with its line number, kept as a reject, and skipped.
+A malformed line is logged with its line number, kept as a reject, and skipped. A last line without its newline
+that does not parse is being written: it is read at the next poll.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ class ReplaySource:
         self.batch_size = batch_size
         self.name = name
 
+    def _reject(self, rejects: list[Reject], number: int, line: str, e: Exception) -> None:
+        # A KeyError's str() is its repr ("'missing field ...'"): use its message as written.
+        reason = str(e.args[0] if isinstance(e, KeyError) and e.args else e) or type(e).__name__
+        if isinstance(e, RecursionError):
+            reason = "nested too deeply to read"
+        log.warning("%s line %d: skipped a malformed mention: %s", self.path, number, reason)
+        rejects.append(Reject(f"{self.path}:{number}", reason, line[:10_000]))
+
     def fetch(self, checkpoint: str | None) -> Batch:
         start = int(checkpoint or 0)
         mentions: list[Mention] = []
@@ -52,14 +61,20 @@ class ReplaySource:
         read = 0
         with self.path.open(encoding="utf-8", errors="surrogateescape") as f:
             for number, line in enumerate(islice(f, start, start + self.batch_size), start + 1):
-                read += 1
                 if not line.strip():
+                    read += 1
                     continue
                 try:
-                    mentions.append(mention_from_line(json.loads(line), line.rstrip("\n")))
+                    data = json.loads(line)
+                except (ValueError, RecursionError) as e:
+                    if not line.endswith("\n"):
+                        break  # the last line is still being written: read it whole at the next poll
+                    self._reject(rejects, number, line, e)
+                    read += 1
+                    continue
+                read += 1
+                try:
+                    mentions.append(mention_from_line(data, line.rstrip("\n")))
                 except (ValueError, KeyError, TypeError) as e:
-                    # A KeyError's str() is its repr ("'missing field ...'"): use its message as written.
-                    reason = str(e.args[0] if isinstance(e, KeyError) and e.args else e) or type(e).__name__
-                    log.warning("%s line %d: skipped a malformed mention: %s", self.path, number, reason)
-                    rejects.append(Reject(f"{self.path}:{number}", reason, line[:10_000]))
+                    self._reject(rejects, number, line, e)
         return Batch(mentions, str(start + read) if read else checkpoint, rejects)

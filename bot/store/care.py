@@ -47,7 +47,11 @@ class CareStore(MentionStore):
         if not target.parent.is_dir():
             raise StoreError(f"{target.parent}: no such folder; create it first")
         source = sqlite3.connect(str(self.path), timeout=30)
-        copy = sqlite3.connect(str(target))
+        try:
+            copy = sqlite3.connect(str(target))
+        except sqlite3.Error as e:
+            source.close()
+            raise StoreError(f"{target}: cannot write a backup there ({e})") from None
         try:
             source.backup(copy, pages=1024)
             check = copy.execute("pragma quick_check").fetchone()[0]

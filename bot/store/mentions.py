@@ -4,6 +4,7 @@ with their reasons, and each source's poll status."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -14,10 +15,14 @@ from bot.sources.base import Reject
 from bot.store.base import BaseStore, dumps, now
 from bot.store.records import PRIORITY_RANK, Outcome, Status
 
+log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 5
 
 
 def _row(m: Mention, source: str) -> dict[str, Any]:
+    if m.author.followers is not None and not 0 <= m.author.followers < 2**63:
+        raise ValueError(f"follower count {m.author.followers} is out of range")
     row = {
         "platform": m.platform, "id": m.id, "url": m.url, "author_id": m.author.id,
         "author_handle": m.author.handle, "author_name": m.author.name, "author_followers": m.author.followers,
@@ -53,10 +58,18 @@ class MentionStore(BaseStore):
         were new."""
         # No read before the first write: a deferred transaction that reads first cannot wait for another
         # process's write lock (SQLite answers "database is locked" at once), and count(*) grows with the table.
+        rows, rejects = [], list(rejects)
+        for m in mentions:
+            try:
+                rows.append(_row(m, source))
+            except (ValueError, TypeError, OverflowError, RecursionError) as e:
+                # A record SQLite cannot hold must not sink the batch: it is kept as a reject instead.
+                log.warning("%s: cannot store %s (%s); kept as a reject", source, m.key, e)
+                rejects.append(Reject(m.key, f"cannot be stored: {e}", repr(m)[:10_000]))
         with self.db.atomic():
             before = self.db.conn.total_changes
-            if mentions:
-                self.db.table("mentions").insert_all((_row(m, source) for m in mentions), ignore=True)
+            if rows:
+                self.db.table("mentions").insert_all(rows, ignore=True)
             after = self.db.conn.total_changes
             for r in rejects:
                 self.db.table("rejects").insert(

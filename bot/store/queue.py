@@ -29,8 +29,32 @@ LABELS = ("queue", "direct_other", "about", "irrelevant")
 class QueueStore(MentionStore):
     def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                    order: str = "urgent", assignee: str | None = None, lang: str | None = None,
-                   limit: int = 100, offset: int = 0) -> list[QueueItem]:
-        """Queue items, most urgent first by default. status 'open' means new or claimed; None means all."""
+                   limit: int = 100, offset: int = 0, holder: str | None = None) -> list[QueueItem]:
+        """Queue items, most urgent first by default. status 'open' means new or claimed; None means all.
+        `assignee` is who claimed an item; `holder` who it is 'by' now (the closer of a closed item, else the
+        claimant)."""
+        where, args = self._queue_where(status, priority, assignee, lang, holder)
+        sql = _ITEM_SELECT + where + f" order by {ORDERS[order]} limit ? offset ?"
+        return [QueueItem.from_row(r) for r in self.db.query(sql, [*args, limit, offset])]
+
+    def count_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
+                    assignee: str | None = None, lang: str | None = None, holder: str | None = None) -> int:
+        """How many items `list_queue` with the same filters would give without a limit."""
+        where, args = self._queue_where(status, priority, assignee, lang, holder)
+        sql = "select count(*) from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id"
+        return int(self.db.execute(sql + where, args).fetchone()[0])
+
+    def queue_languages(self) -> list[str]:
+        """The languages of the posts in the queue, for a filter's choices."""
+        rows = self.db.execute(
+            "select distinct m.lang from queue_items q join mentions m on m.platform = q.platform "
+            "and m.id = q.mention_id where m.lang is not null and m.lang != '' order by 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    @staticmethod
+    def _queue_where(status: str | list[str] | None, priority: str | None, assignee: str | None,
+                     lang: str | None, holder: str | None) -> tuple[str, list[Any]]:
         where, args = [], []
         statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
         if statuses:
@@ -42,12 +66,13 @@ class QueueStore(MentionStore):
         if assignee:
             where.append("q.assignee = ?")
             args.append(assignee)
+        if holder:
+            where.append("coalesce(q.closed_by, q.assignee) = ?")
+            args.append(holder)
         if lang:
             where.append("m.lang = ?")
             args.append(lang)
-        sql = _ITEM_SELECT + (f" where {' and '.join(where)}" if where else "")
-        sql += f" order by {ORDERS[order]} limit ? offset ?"
-        return [QueueItem.from_row(r) for r in self.db.query(sql, [*args, limit, offset])]
+        return (f" where {' and '.join(where)}" if where else ""), args
 
     def get_item(self, item_id: int) -> QueueItem:
         if not 0 < item_id < 2**63:  # SQLite's integers; a bigger number names no item
