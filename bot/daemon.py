@@ -39,11 +39,12 @@ class Daemon:
         self.config_path = Path(config_path)
         self.settings = settings or load_settings(self.config_path)
         self.store = Store(self.settings.database_path)
+        # Sources first: a missing credential is refused before seconds go to loading the model.
+        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
-        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
         self._stop = threading.Event()
         self._reread = threading.Event()  # SIGHUP: re-read the config now
         self.watcher = ConfigWatcher(self.config_path, self.settings)

@@ -11,9 +11,9 @@ import functools
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
@@ -155,9 +155,10 @@ class Storage(_Section):
 class Logging(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
     format: Literal["text", "json"] = Field(default="text", description="`text` for people, `json` for collectors.")
-    redact_env: list[str] = Field(
+    redact_env: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
         default_factory=list,
-        description="Environment variables whose values are masked in every log line (besides the X bearer token).",
+        description="Names of environment variables whose values are masked in every log line (besides the X "
+        "bearer token); the names, never the values.",
     )
 
 
@@ -302,6 +303,8 @@ _EXPECTED = {
     "model_type": "a section of 'key: value' lines indented below it",
     "model_attributes_type": "a section of 'key: value' lines indented below it",
     "dict_type": "a section of 'key: value' lines indented below it",
+    # The only pattern-checked values are environment variable names (the value itself belongs in the environment).
+    "string_pattern_mismatch": "the NAME of an environment variable (letters, digits and _), not its value",
 }
 
 

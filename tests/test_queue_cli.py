@@ -88,3 +88,15 @@ def test_a_crashing_poll_is_recorded_for_health_and_fails_once(write_config: Cal
     assert result.error_kind == "FileNotFoundError"
     [status] = daemon.store.source_status()
     assert (status["source"], status["last_error_kind"], status["errors"]) == ("replay", "FileNotFoundError", 1)
+
+
+def test_release_note_and_wrongly_routed_from_the_terminal(write_config: Callable[..., Path]) -> None:
+    config = write_config()
+    store = queued_store(config, 2)
+    store.claim(1, "ann")
+    assert run(config, "queue", "release", "1", "--agent", "ann") == (0, "#1 is back in the queue\n")
+    assert run(config, "queue", "note", "1", "called her back", "--agent", "ann") == (0, "#1: note added\n")
+    assert store.get_item(1).note == "ann: called her back"
+    assert run(config, "queue", "wrong", "2", "--label", "about", "--agent", "ann") == (
+        0, "#2 marked wrongly routed (about); thanks, it becomes training feedback\n")
+    assert [(f["kind"], f["label"]) for f in store.feedback()] == [("wrongly_routed", "about")]

@@ -131,6 +131,42 @@ def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
     click.echo(f"#{item.id} dismissed: {item.dismissed_reason}")
 
 
+@queue.command("release")
+@click.argument("item_id", type=int)
+@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@pass_app
+@handles_errors
+def release(app: Context, item_id: int, agent: str) -> None:
+    """Give a claimed item back to the queue."""
+    item = app.store.release(item_id, agent)
+    click.echo(f"#{item.id} is back in the queue")
+
+
+@queue.command("note")
+@click.argument("item_id", type=int)
+@click.argument("text")
+@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@pass_app
+@handles_errors
+def note(app: Context, item_id: int, text: str, agent: str) -> None:
+    """Add a note for the team to an item."""
+    app.store.add_note(item_id, agent, text)
+    click.echo(f"#{item_id}: note added")
+
+
+@queue.command("wrong")
+@click.argument("item_id", type=int)
+@click.option("--label", required=True, type=click.Choice(["queue", "direct_other", "about", "irrelevant"]),
+              help="What the mention really is.")
+@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@pass_app
+@handles_errors
+def wrong(app: Context, item_id: int, label: str, agent: str) -> None:
+    """Tell the bot it routed an item wrongly; the right label becomes training feedback."""
+    item = app.store.mark_wrongly_routed(item_id, agent, label)
+    click.echo(f"#{item.id} marked wrongly routed ({label}); thanks, it becomes training feedback")
+
+
 @main.command("why")
 @click.argument("key", metavar="PLATFORM:ID")
 @pass_app
