@@ -4,9 +4,12 @@ an exit code, not a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import logging
 import sys
 from collections import Counter
+from pathlib import Path
 
 from bot.daemon import Daemon
 from bot.errors import ConfigError, WebcareError
@@ -43,8 +46,16 @@ def main(argv: list[str] | None = None) -> int:
         f"direct_other {labels['direct_other']}, about {labels['about']}, irrelevant {labels['irrelevant']}, "
         f"filtered {sum(r.filtered for r in results)}"
     )
-    print(f"Look at the queue: webcare --config {args.config} queue list")
+    print(f"Look at the queue: {_webcare_command()} --config {args.config} queue list")
     failed = [r for r in results if r.error]
     for r in failed:
         print(f"poll of {r.source} failed: {r.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _webcare_command() -> str:
+    """`webcare` when it is on the PATH, else its path in this virtual environment (after `make demo`)."""
+    beside = Path(sys.executable).with_name("webcare")
+    if shutil.which("webcare") is None and beside.exists():
+        return os.path.relpath(beside)
+    return "webcare"
