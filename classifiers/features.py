@@ -101,7 +101,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "brand_handle_typed", "brand_handle_inherited_only", "brand_vocative", "brand_handle_after_preposition",
     "brand_name_in_text", "no_brand_reference", "second_person", "third_person", "question", "request",
     "complaint", "praise", "peer_question", "spam", "news", "other_handles", "has_link", "is_reply",
-    "brand_handle_at_end",
+    "brand_handle_at_end", "repost_of_brand",
 )
 
 
@@ -162,8 +162,12 @@ def extract(mention: Mention, brand: Brand) -> Signals:
         fire("is_reply_to_brand", "addressed: reply to our post")
     if mention.in_reply_to_post_id or mention.handles and not mention.handles[0].typed_by_author:
         fire("is_reply", "")
-    if mention.is_repost or re.match(r"\s*RT\s+@\w+", text):
-        fire("is_repost", "repost: passes on someone else's post")
+    repost = re.match(r"\s*RT\s+@(\w+)", text)
+    if mention.is_repost or repost:
+        if repost and repost.group(1).casefold() in own:
+            fire("repost_of_brand", "repost of our own post")
+        else:
+            fire("is_repost", "repost: passes on someone else's post")
     if mention.author.handle.casefold() in accounts:
         fire("by_brand", "our own post")
 

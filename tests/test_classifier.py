@@ -93,6 +93,8 @@ def test_an_encoder_that_is_not_local_is_refused_without_network(tmp_path: Path)
     ("nooit meer Tulp Air, 4 uur vertraging en geen excuses. echt niet normaal", {}, Label.ABOUT),
     ("heeft iemand anders ook dat de app van @Tulpair eruit ligt?", {}, Label.ABOUT),
     ("RT @petra: nooit meer @Tulpair, 5 uur op Schiphol vast", {"is_repost": True}, Label.ABOUT),
+    ("RT @nos: Tulpair schrapt 40 vluchten door staking", {"is_repost": True}, Label.ABOUT),
+    ("RT @Tulpair: Vandaag 12 extra vluchten naar Lissabon", {"is_repost": True}, Label.IRRELEVANT),
     ("🚀 BTC giveaway!! claim your free crypto now @Tulpair https://t.co/abc123", {}, Label.IRRELEVANT),
 ])
 def test_trained_classifier_labels_clear_cases(trained: TrainedClassifier, text: str, flags: dict[str, bool],

@@ -92,3 +92,10 @@ def test_urgent_and_emotional_requests_come_first() -> None:
 def test_normalise_text_hides_brand_and_people() -> None:
     assert (normalise_text("@Tulpair @pieter Tulp Air sucks https://t.co/x1", BRAND)
             == "@brand @user BRAND sucks http")
+
+
+def test_a_repost_of_our_own_post_is_told_apart_from_other_reposts() -> None:
+    ours = signals("RT @Tulpair: Vandaag 12 extra vluchten naar Lissabon", is_repost=True)
+    theirs = signals("RT @nos: Tulpair schrapt 40 vluchten", is_repost=True)
+    assert "repost_of_brand" in ours and "is_repost" not in ours
+    assert "is_repost" in theirs and "repost_of_brand" not in theirs
