@@ -3,6 +3,8 @@ tests/fixtures/stream.jsonl (rule classifier), and `requests` as the browser."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -218,5 +220,161 @@ def test_user_add_hashes_the_password_and_refuses_clear_mistakes(write_config: C
     listed = runner.invoke(main, ["-c", config, "user", "list"])
     assert [line.split()[:2] for line in listed.output.splitlines()] == [["ann", "lead"], ["cas", "agent"]]
     store = Store(Path(config).parent / "webcare.db")
-    assert store.get_user("ann").password_hash.startswith("$argon2id$")
-    assert "long-enough" not in store.get_user("ann").password_hash
+    try:
+        assert store.get_user("ann").password_hash.startswith("$argon2id$")
+        assert "long-enough" not in store.get_user("ann").password_hash
+    finally:
+        store.close()
+
+
+def _post(post_id: str, text: str, handle: str = "reiziger", name: str = "Reiziger", **extra: object) -> str:
+    return json.dumps({"platform": "x", "id": post_id, "url": f"https://x.com/{post_id}/status/{post_id}",
+                       "author": {"id": f"u{post_id}", "handle": handle, "name": name}, "text": text, "lang": "en",
+                       "created_at": "2026-11-21T08:00:00Z", **extra})
+
+
+def _serve_posts(write_config: Callable[..., Path], tmp_path: Path, posts: list[str]) -> Iterator[tuple[str, Store]]:
+    stream = tmp_path / "posts.jsonl"
+    stream.write_text("\n".join(posts) + "\n", encoding="utf-8")
+    with serving(fill(write_config(stream=stream, batch_size=1000))) as running:
+        yield running
+
+
+HIDDEN = "bell\x07 nul\x00 esc\x1b[31m rlo\u202egnp.exe zwsp\u200b end"
+HIDDEN_SHOWN = "bell␇ nul␀ esc␛[31m rlo&lt;U+202E&gt;gnp.exe zwsp&lt;U+200B&gt; end"
+
+
+def test_control_and_hidden_characters_show_as_symbols_in_every_place(write_config: Callable[..., Path],
+                                                                      tmp_path: Path) -> None:
+    posts = [_post("3001", f"@Tulpair where is my booking? parent {HIDDEN}"),
+             _post("3002", f"@Tulpair why is my booking gone? {HIDDEN}", handle="ev\u200bil",
+                   name="Ev\u202eil\x07", in_reply_to_post_id="3001"),
+             _post("3003", f"nooit meer Tulp Air {HIDDEN}", lang="nl")]
+    for base, store in _serve_posts(write_config, tmp_path, posts):
+        session = log_in(base, AGENT, AGENT_PASSWORD)
+        item = next(i.id for i in store.list_queue(None) if i.mention_id == "3002")
+        token = csrf_token(session.get(f"{base}/queue", timeout=10).text)
+        r = session.post(f"{base}/items/{item}/note", data={"csrf_token": token, "note": f"agent {HIDDEN}"},
+                         timeout=10)
+        assert r.status_code == 200
+        assert store.get_item(item).note == f"{AGENT}: agent {HIDDEN}"  # stored as it came
+        for page in (f"/queue", f"/items/{item}"):
+            html = session.get(base + page, timeout=10).text
+            assert f"why is my booking gone? {HIDDEN_SHOWN}</p>" in html, page
+            assert f"<b>@ev&lt;U+200B&gt;il</b> (Ev&lt;U+202E&gt;il␇)" in html, page
+            assert f"in reply to @reiziger:</span> @Tulpair where is my booking? parent {HIDDEN_SHOWN}</blockquote>" \
+                in html, page
+            assert f"{AGENT}: agent {HIDDEN_SHOWN}</pre>" in html, page
+            assert not set(html) & set("\x00\x07\x1b\u202e\u200b"), page
+        search = session.get(f"{base}/search", params={"q": "nooit meer"}, timeout=10).text
+        assert f"nooit meer Tulp Air {HIDDEN_SHOWN}</p>" in search
+        assert not set(search) & set("\x00\x07\x1b\u202e\u200b")
+
+
+def test_a_huge_post_is_cut_in_lists_and_shown_whole_on_its_own_page(write_config: Callable[..., Path],
+                                                                    tmp_path: Path) -> None:
+    # Kept under waitress's 1 MB output buffer: a bigger response is spooled to a temporary file that the test
+    # server's stop() leaves open (a ResourceWarning). Cutting works the same for 5 MB.
+    huge = "@Tulpair why is my booking gone? " + "lost bags " * 50_000
+    left_out = "nooit meer Tulp Air " + "vertraging " * 50_000
+    posts = [_post("3101", huge), _post("3102", left_out, lang="nl")]
+    for base, store in _serve_posts(write_config, tmp_path, posts):
+        session = log_in(base, AGENT, AGENT_PASSWORD)
+        item = next(i.id for i in store.list_queue(None) if i.mention_id == "3101")
+        cut = f"{huge[:2000]}… ({len(huge) - 2000:,} more characters)</p>"
+        for page in ("/queue", "/queue/items"):
+            r = session.get(base + page, timeout=10)
+            assert cut in r.text, page
+            assert len(r.content) < 100_000, page
+            assert f'<a href="/items/{item}" class="whole">Show the whole item</a>' in r.text, page
+        whole = session.get(f"{base}/items/{item}", timeout=30).text
+        assert f'<p class="text">{huge}</p>' in whole
+        # An action taken on the item's page re-draws it whole; in the list, cut.
+        token = csrf_token(whole)
+        r = session.post(f"{base}/items/{item}/claim", data={"csrf_token": token, "full": "1"},
+                         headers={"HX-Request": "true"}, timeout=30)
+        assert f'<p class="text">{huge}</p>' in r.text
+        r = session.post(f"{base}/items/{item}/release", data={"csrf_token": token},
+                         headers={"HX-Request": "true"}, timeout=30)
+        assert cut in r.text and huge not in r.text
+        search = session.get(f"{base}/search", params={"q": "nooit meer"}, timeout=10)
+        assert f"{left_out[:2000]}… ({len(left_out) - 2000:,} more characters)</p>" in search.text
+        assert len(search.content) < 100_000
+        assert '<a href="/mentions/x/3102" class="whole">Show the whole post</a>' in search.text
+        assert f'<p class="text">{left_out}</p>' in session.get(f"{base}/mentions/x/3102", timeout=30).text
+
+
+def test_numbers_and_days_out_of_range_get_a_message_not_a_server_error(web: tuple[str, Store]) -> None:
+    base, store = web
+    session = log_in(base, AGENT, AGENT_PASSWORD)
+    token = csrf_token(session.get(f"{base}/queue", timeout=10).text)
+    huge = "99999999999999999999999"
+    r = session.post(f"{base}/items/{huge}/claim", data={"csrf_token": token}, timeout=10)
+    assert r.status_code == 404
+    assert f"no queue item {huge}" in r.text
+    r = session.post(f"{base}/items/{huge}/claim", data={"csrf_token": token}, headers={"HX-Request": "true"},
+                     timeout=10)
+    assert r.status_code == 404
+    r = session.get(f"{base}/items/{huge}", timeout=10)
+    assert r.status_code == 404 and f"no queue item {huge}" in r.text
+    assert session.get(f"{base}/mentions/x/nope", timeout=10).text.count("no stored mention x:nope") == 1
+    for page in ("99999999999999999999", "0", "-1", "2.5", "²"):
+        r = session.get(f"{base}/search", params={"page": page}, timeout=10)
+        assert r.status_code == 400, page
+        assert f"&#39;{page}&#39; is not a page number; use a whole number from 1 to 1,000,000." in r.text, page
+        r = session.get(f"{base}/queue", params={"page": page}, timeout=10)
+        assert r.status_code == 400, page
+        assert f"&#39;{page}&#39; is not a page number; use a whole number from 1 to 1,000,000." in r.text, page
+    r = session.get(f"{base}/search", params={"q": "booking", "since": "2026-13-45", "until": "tomorrow"}, timeout=10)
+    assert r.status_code == 400
+    assert "From: &#39;2026-13-45&#39; is not a date; write it as YYYY-MM-DD, like 2026-03-14." in r.text
+    assert "To: &#39;tomorrow&#39; is not a date; write it as YYYY-MM-DD, like 2026-03-14." in r.text
+    assert 'name="since" value="2026-13-45"' in r.text and 'value="booking"' in r.text  # kept, to be corrected
+    assert "the bot left out" not in r.text
+    assert session.get(f"{base}/search", params={"since": "2026-11-20", "page": "1"}, timeout=10).status_code == 200
+    assert store.get_item(_item_of(store, "booking gone")).status.value == "new"
+
+
+def test_the_queue_pages_through_every_item_and_keeps_the_filters(write_config: Callable[..., Path],
+                                                                  tmp_path: Path) -> None:
+    posts = [_post(str(4000 + n), f"@Tulpair why is my booking {n} gone?") for n in range(230)]
+    posts.append(_post("4999", "@Tulpair mijn koffer is niet aangekomen, waar is mijn boeking?", lang="nl"))
+    for base, store in _serve_posts(write_config, tmp_path, posts):
+        english = store.list_queue("open", lang="en", limit=1000)
+        assert len(english) == 230 and store.count_queue("open") == 231
+        session = log_in(base, AGENT, AGENT_PASSWORD)
+        seen: list[int] = []
+        html = session.get(f"{base}/queue", params={"lang": "en"}, timeout=10).text
+        assert "showing 1-100 of 230 · most urgent first" in html
+        assert 'rel="prev"' not in html
+        assert '<a href="/queue?page=2&amp;status=open&amp;priority=&amp;lang=en&amp;assignee=" rel="next">' \
+               'next 100</a>' in html
+        seen += [int(i) for i in re.findall(r'<article class="item [^"]*" id="item-(\d+)"', html)]
+        html = session.get(f"{base}/queue?page=2&status=open&priority=&lang=en&assignee=", timeout=10).text
+        assert "showing 101-200 of 230" in html
+        assert '<a href="/queue?page=1&amp;status=open&amp;priority=&amp;lang=en&amp;assignee=" rel="prev">' in html
+        assert 'hx-get="/queue/items?page=2&amp;status=open&amp;priority=&amp;lang=en&amp;assignee="' in html
+        seen += [int(i) for i in re.findall(r'<article class="item [^"]*" id="item-(\d+)"', html)]
+        html = session.get(f"{base}/queue/items?page=3&status=open&priority=&lang=en&assignee=", timeout=10).text
+        assert "showing 201-230 of 230" in html and 'rel="next"' not in html
+        seen += [int(i) for i in re.findall(r'<article class="item [^"]*" id="item-(\d+)"', html)]
+        assert seen == [i.id for i in english]
+        assert "showing 1-100 of 231" in session.get(f"{base}/queue", timeout=10).text
+
+
+def test_a_closed_item_is_shown_and_found_by_who_closed_it(web: tuple[str, Store]) -> None:
+    base, store = web
+    claimer, closer = log_in(base, AGENT, AGENT_PASSWORD), log_in(base, AGENT2, AGENT2_PASSWORD)
+    item = _item_of(store, "booking gone")
+    token = csrf_token(claimer.get(f"{base}/queue", timeout=10).text)
+    claimer.post(f"{base}/items/{item}/claim", data={"csrf_token": token}, timeout=10)
+    token = csrf_token(closer.get(f"{base}/queue", timeout=10).text)
+    r = closer.post(f"{base}/items/{item}/dismiss", data={"csrf_token": token, "reason": "answered by phone"},
+                    headers={"HX-Request": "true"}, timeout=10)
+    assert f'dismissed by <b class="holder">{AGENT2}</b>' in r.text
+    assert f"Dismissed by {AGENT2}: answered by phone" in r.text
+    by_closer = closer.get(f"{base}/queue", params={"status": "dismissed", "assignee": "me"}, timeout=10).text
+    assert f'id="item-{item}"' in by_closer
+    by_claimer = claimer.get(f"{base}/queue", params={"status": "dismissed", "assignee": "me"}, timeout=10).text
+    assert f'id="item-{item}"' not in by_claimer
+    assert (store.get_item(item).assignee, store.get_item(item).closed_by) == (AGENT, AGENT2)

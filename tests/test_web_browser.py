@@ -122,7 +122,7 @@ def test_a_script_in_a_post_is_shown_as_text_and_never_runs(browser: object,
         _log_in(page, base, AGENT, AGENT_PASSWORD)
         hostile = next(i for i in store.list_queue(None) if "<script>" in i.text)
         text = page.locator(f"#item-{hostile.id} .text").inner_text()
-        assert "<script>alert('x')</script> <img src=x onerror=alert(1)> why is my booking gone?" in text
+        assert "<script>alert('x')</script> <img src=x onerror=alert(1)> why is my booking gone? ␇␛[31m" in text
         assert page.locator(f"#item-{hostile.id} .text script, #item-{hostile.id} .text img").count() == 0
         assert "(<b>h4x</b>)" in page.locator(f"#item-{hostile.id} header").inner_text()
         _shot(page, "07-hostile-text")

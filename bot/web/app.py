@@ -16,8 +16,11 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from bot.errors import NotFound
+from bot.printable import LIST_LIMIT, printable, shorten
 from bot.settings import Settings
 from bot.store import Store
 
@@ -54,8 +57,13 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
     auth.init_login(login_manager)
     for module in (auth, queue_views, search_views, insight_views, users_views):
         app.register_blueprint(module.bp)
-    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct)
-    app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS)
+    # printable on every text that comes from a post or a person; autoescaping still does the HTML.
+    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten)
+    app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS, list_limit=LIST_LIMIT)
+
+    @app.errorhandler(BadRequest)
+    def bad_request(e: BadRequest) -> tuple[str, int]:
+        return render_template("error.html", title="Bad request", message=e.description), 400
 
     @app.errorhandler(CSRFError)
     def csrf_refused(e: CSRFError) -> tuple[str, int]:
@@ -70,6 +78,10 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
     @app.errorhandler(404)
     def not_found(e: Exception) -> tuple[str, int]:
         return render_template("error.html", title="Not found", message="There is no such page."), 404
+
+    @app.errorhandler(NotFound)
+    def no_such_record(e: NotFound) -> tuple[str, int]:
+        return render_template("error.html", title="Not found", message=str(e)), 404
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -1,6 +1,7 @@
-"""The queue page: open items most urgent first (priority, then due time), filters, an auto-refreshing list,
-and the actions on one item (claim, release, resolve, dismiss, wrongly routed, note). Each action answers an
-htmx call with the item re-drawn, and a plain form post with a redirect back to the list."""
+"""The queue page: open items most urgent first (priority, then due time), filters, an auto-refreshing list a
+page at a time, an item's own page with its whole text, and the actions on one item (claim, release, resolve,
+dismiss, wrongly routed, note). Each action answers an htmx call with the item re-drawn, and a plain form post
+with a redirect back to the list."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.errors import InvalidTransition, NotFound
 from bot.store import QueueItem
 from bot.web.app import store
 from bot.web.auth import safe_next
+from bot.web.paging import Page, page_number
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ PAGE_SIZE = 100
 
 
 def _filters() -> dict[str, str]:
+    """The list's filters from the query string, each kept to its known values; the page number apart."""
     args = request.args
     status = args.get("status", "open")
     return {
@@ -38,10 +41,13 @@ def _filters() -> dict[str, str]:
     }
 
 
-def _items(f: dict[str, str]) -> list[QueueItem]:
-    assignee = current_user.name if f["assignee"] == "me" else f["assignee"] or None
-    return store().list_queue(None if f["status"] == "all" else f["status"], f["priority"] or None, "urgent",
-                              assignee=assignee, lang=f["lang"] or None, limit=PAGE_SIZE)
+def _items(f: dict[str, str]) -> tuple[list[QueueItem], Page]:
+    # The 'assignee' filter means who an item is by now: its claimant, or whoever resolved or dismissed it.
+    holder = current_user.name if f["assignee"] == "me" else f["assignee"] or None
+    query = {"status": None if f["status"] == "all" else f["status"], "priority": f["priority"] or None,
+             "holder": holder, "lang": f["lang"] or None}
+    page = Page(page_number(request.args.get("page")), PAGE_SIZE, store().count_queue(**query))
+    return store().list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, **query), page
 
 
 def _parents(items: list[QueueItem]) -> dict[int, Any]:
@@ -66,9 +72,10 @@ def home() -> ResponseReturnValue:
 @login_required
 def index() -> ResponseReturnValue:
     f = _filters()
-    items = _items(f)
-    return render_template("queue.html", items=items, parents=_parents(items), filters=f, statuses=STATUSES,
-                           priorities=PRIORITIES, languages=_languages(), wrong_labels=WRONG_LABELS)
+    items, page = _items(f)
+    return render_template("queue.html", items=items, page=page, parents=_parents(items), filters=f,
+                           statuses=STATUSES, priorities=PRIORITIES, languages=store().queue_languages(),
+                           wrong_labels=WRONG_LABELS)
 
 
 @bp.route("/queue/items")
@@ -76,13 +83,18 @@ def index() -> ResponseReturnValue:
 def items() -> ResponseReturnValue:
     """The list alone, for the page's auto-refresh."""
     f = _filters()
-    found = _items(f)
-    return render_template("_items.html", items=found, parents=_parents(found), filters=f,
+    found, page = _items(f)
+    return render_template("_items.html", items=found, page=page, parents=_parents(found), filters=f,
                            wrong_labels=WRONG_LABELS)
 
 
-def _languages() -> list[str]:
-    return sorted({i.lang for i in store().list_queue(None, limit=2000) if i.lang})
+@bp.route("/items/<int:item_id>")
+@login_required
+def item(item_id: int) -> ResponseReturnValue:
+    """One item on a page of its own, with the whole text of the post and of the post it replies to."""
+    found = store().get_item(item_id)
+    return render_template("item.html", item=found, parents=_parents([found]), full=True,
+                           wrong_labels=WRONG_LABELS)
 
 
 @bp.route("/items/<int:item_id>/<action>", methods=["POST"])
@@ -117,9 +129,10 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
     except InvalidTransition as e:
         error, status = str(e), 409
     if request.headers.get("HX-Request"):
-        item = s.get_item(item_id)
-        return render_template("_item.html", item=item, parents=_parents([item]), error=error,
-                               wrong_labels=WRONG_LABELS), status
+        changed = s.get_item(item_id)
+        # Re-drawn as it was shown: whole on the item's page, shortened in the list.
+        return render_template("_item.html", item=changed, parents=_parents([changed]), error=error,
+                               full=form.get("full") == "1", wrong_labels=WRONG_LABELS), status
     if error:
         flash(error, "error")
     return redirect(safe_next(request.form.get("back")))

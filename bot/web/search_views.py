@@ -4,16 +4,17 @@ was left out, and "move to queue" for the ones a human sees need an answer (reco
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
 
 from bot.errors import InvalidTransition, NotFound
 from bot.web.app import settings, store
 from bot.web.auth import safe_next
+from bot.web.paging import day, page_number
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,6 @@ bp = Blueprint("search", __name__)
 
 LABEL_CHOICES = ("about", "direct_other", "irrelevant", "queue", "filtered")
 PRIORITIES = ("urgent", "high", "normal", "low")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 PAGE_SIZE = 50
 
 
@@ -31,13 +31,38 @@ def index() -> ResponseReturnValue:
     args = request.args
     q = args.get("q", "").strip()[:200]
     label = args.get("label", "") if args.get("label", "") in LABEL_CHOICES else ""
-    since = args.get("since", "") if _DAY.fullmatch(args.get("since", "")) else ""
-    until = args.get("until", "") if _DAY.fullmatch(args.get("until", "")) else ""
-    page = max(1, args.get("page", 1, type=int) or 1)
+    form = {"q": q, "label": label, "since": args.get("since", "").strip()[:40],
+            "until": args.get("until", "").strip()[:40]}
+    errors: list[str] = []
+    since, until, page = "", "", 1
+    # Each bad field gets its own message; the form keeps what was typed, so it can be corrected.
+    try:
+        since = day(args.get("since"), "From")
+    except BadRequest as e:
+        errors.append(str(e.description))
+    try:
+        until = day(args.get("until"), "To")
+    except BadRequest as e:
+        errors.append(str(e.description))
+    try:
+        page = page_number(args.get("page"))
+    except BadRequest as e:
+        errors.append(str(e.description))
+    if errors:
+        return render_template("search.html", results=[], has_more=False, page=1, errors=errors, labels=LABEL_CHOICES,
+                               priorities=PRIORITIES, **form), 400
     found = store().search_left_out(q, label or None, since or None, until or None, limit=PAGE_SIZE + 1,
                                     offset=(page - 1) * PAGE_SIZE)
     return render_template("search.html", results=found[:PAGE_SIZE], has_more=len(found) > PAGE_SIZE, page=page,
-                           q=q, label=label, since=since, until=until, labels=LABEL_CHOICES, priorities=PRIORITIES)
+                           errors=[], q=q, label=label, since=since, until=until, labels=LABEL_CHOICES,
+                           priorities=PRIORITIES)
+
+
+@bp.route("/mentions/<platform>/<path:mention_id>")
+@login_required
+def mention(platform: str, mention_id: str) -> ResponseReturnValue:
+    """One stored mention with its whole text: where a search result cut for the list is read in full."""
+    return render_template("mention.html", mention=store().get_mention(platform, mention_id))
 
 
 @bp.route("/search/move", methods=["POST"])
