@@ -1,5 +1,6 @@
 """Serving the review app with waitress, in a thread of its own: the daemon starts one beside its scheduler,
-`webcare serve` runs one alone. `stop()` closes the listening socket and every open connection."""
+`webcare serve` runs one alone. `stop()` ends the loop, then closes the listening socket and every open
+connection."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from bot.store import Store
 from bot.web.app import WSGIApp, build_wsgi, create_app
 
 log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2  # how soon stop() takes effect
 
 __all__ = ["WebServer"]
 
@@ -35,6 +38,7 @@ class WebServer:
                 f"web.port: cannot listen on {web.host}:{web.port} ({e.strerror}); choose a free port or 0 for any"
             ) from None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def address(self) -> str:
@@ -42,7 +46,7 @@ class WebServer:
         return f"http://{host}:{self._server.effective_port}"  # type: ignore[union-attr]
 
     def start(self) -> WebServer:
-        self._thread = threading.Thread(target=self._server.run, name="webcare-web", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="webcare-web", daemon=True)
         self._thread.start()
         log.info("web app listening on %s", self.address)
         return self
@@ -50,22 +54,22 @@ class WebServer:
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (`webcare serve`)."""
         log.info("web app listening on %s", self.address)
-        self._server.run()
+        self._loop()
+
+    def _loop(self) -> None:
+        # waitress's own run() loops until its socket map is empty, and stopping it from another thread means
+        # waking it through its trigger pipe. Turning the loop here, a short poll at a time, lets stop() end it
+        # with a flag and close every socket after the loop has let go of them: no cross-thread closing.
+        server = self._server
+        while not self._stopping.is_set() and server._map:  # type: ignore[union-attr]
+            server.asyncore.loop(timeout=POLL_SECONDS, map=server._map, count=1)  # type: ignore[union-attr]
 
     def stop(self, timeout: float = 5.0) -> None:
         server = self._server
-
-        def close_all() -> None:
-            # Run in the server's own thread (through its trigger): closing sockets under a running poll from
-            # another thread races. With the listener and every connection closed, the loop's map is empty and
-            # run() returns.
-            for channel in list(server._map.values()):  # type: ignore[union-attr]
-                channel.close()
-
-        if self._thread is not None and self._thread.is_alive():
-            server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
+        self._stopping.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        else:
-            close_all()
+        for channel in list(server._map.values()):  # type: ignore[union-attr]
+            channel.close()
         server.task_dispatcher.shutdown(timeout=timeout)  # type: ignore[union-attr]
         log.info("web app stopped")
