@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,13 @@ class Example:
     lang: str | None
     priority: str | None = None
     source: str = ""  # file:line, for reports
+    meta: dict[str, Any] = field(default_factory=dict)  # the record's `meta`, for `webcare eval --by KEY`
 
     @property
     def brand_key(self) -> str:
-        return self.brand.handles[0].casefold() if self.brand.handles else ""
+        if self.brand.handles:
+            return self.brand.handles[0].casefold()
+        return self.brand.names[0].casefold() if self.brand.names else ""
 
 
 def _handles(text: str, inherited: list[str]) -> tuple[HandleMention, ...]:
@@ -53,13 +56,18 @@ def example_from_record(record: dict[str, Any], source: str = "", require_label:
     if not isinstance(text, str):
         raise CorpusError(f"{source}: 'text' must be a string")
     brand = record.get("brand") or {}
-    if not isinstance(brand, dict) or not brand.get("handles"):
-        raise CorpusError(f"{source}: 'brand' must be an object with 'handles' (and 'names')")
+    if not isinstance(brand, dict) or not (brand.get("handles") or brand.get("names")):
+        raise CorpusError(f"{source}: 'brand' must be an object with 'handles' or 'names' (or both)")
+    for key in ("handles", "names"):
+        if not isinstance(brand.get(key) or [], list) or not all(isinstance(x, str) for x in brand.get(key) or []):
+            raise CorpusError(f"{source}: 'brand.{key}' must be a list of strings")
     label = record.get("label")
     if label not in [lab.value for lab in LABELS]:
         if require_label or label is not None:
             raise CorpusError(f"{source}: 'label' must be one of {', '.join(LABELS)}, got {label!r}")
     meta = record.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{source}: 'meta' must be an object")
     mention = Mention(
         platform="corpus", id=source or "0", text=text, author=Author("0", str(meta.get("author", "someone"))),
         created_at=_EPOCH, lang=record.get("lang"), is_direct_message=bool(meta.get("is_direct_message")),
@@ -68,9 +76,9 @@ def example_from_record(record: dict[str, Any], source: str = "", require_label:
         handles=_handles(text, list(meta.get("inherited_handles") or [])),
     )
     return Example(
-        mention=mention, brand=Brand.of(brand["handles"], brand.get("names") or []),
+        mention=mention, brand=Brand.of(brand.get("handles") or [], brand.get("names") or []),
         label=Label(label) if label else Label.IRRELEVANT, lang=record.get("lang"),
-        priority=record.get("priority"), source=source,
+        priority=record.get("priority"), source=source, meta=dict(meta),
     )
 
 

@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from classifiers.corpus import Example
-from classifiers.decision import LABELS, Label
+from classifiers.decision import LABELS, Decision, Label
 from classifiers.features import extract
 
-__all__ = ["BASELINES", "detect_languages", "evaluate", "format_report", "scores"]
+__all__ = ["BASELINES", "confident_mistakes", "detect_languages", "evaluate", "format_report", "scores"]
 
 ADDRESSED = {Label.QUEUE, Label.DIRECT_OTHER}
 
@@ -85,10 +85,39 @@ def priority_scores(examples: Sequence[Example], predicted: Sequence[str]) -> di
     }
 
 
+def group_scores(examples: Sequence[Example], predicted: Sequence[Label], key: str) -> dict[str, Any]:
+    """The figures per value of `meta[key]` (records without it form the group "(none)"), without confusion
+    matrices, with priority figures where the group has prioritised requests."""
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(examples):
+        value = e.meta.get(key)
+        groups.setdefault("(none)" if value is None else str(value), []).append(i)
+    out = {}
+    for value in sorted(groups):
+        idx = groups[value]
+        figures = scores([examples[i].label for i in idx], [predicted[i] for i in idx])
+        figures.pop("confusion")
+        out[value] = figures
+    return out
+
+
+def confident_mistakes(examples: Sequence[Example], decisions: Sequence[Decision], n: int) -> list[dict[str, Any]]:
+    """The `n` wrong decisions the classifier was surest of, surest first, with what it read in the post: for
+    error analysis (what kind of post fools it, and why)."""
+    wrong = [i for i, (e, d) in enumerate(zip(examples, decisions, strict=True)) if d.label is not e.label]
+    wrong.sort(key=lambda i: (-decisions[i].confidence, i))
+    return [
+        {"where": examples[i].source, "id": examples[i].meta.get("id"), "true": examples[i].label.value,
+         "predicted": decisions[i].label.value, "confidence": round(decisions[i].confidence, 4),
+         "reasons": list(decisions[i].reasons), "text": examples[i].mention.text}
+        for i in wrong[:n]
+    ]
+
+
 def evaluate(examples: Sequence[Example], predicted: Sequence[Label],
-             priorities: Sequence[str] | None = None) -> dict[str, Any]:
+             priorities: Sequence[str] | None = None, by: str | None = None) -> dict[str, Any]:
     """The full report as one JSON-ready dict (the keys of `webcare eval --json`). `priorities`, when given,
-    adds the `priority` figures."""
+    adds the `priority` figures; `by`, a `meta` key, adds the figures per value of that key."""
     langs = [e.lang for e in examples]
     missing = [i for i, lang in enumerate(langs) if not lang]
     if missing:
@@ -101,11 +130,13 @@ def evaluate(examples: Sequence[Example], predicted: Sequence[Label],
         for lang in sorted(set(langs), key=lambda x: (x is None, x))
         if (idx := [i for i, x in enumerate(langs) if x == lang])
     }
-    for by in report["by_lang"].values():
-        by.pop("confusion")
+    for figures in report["by_lang"].values():
+        figures.pop("confusion")
     report["detected_lang"] = len(missing)
     if priorities is not None:
         report["priority"] = priority_scores(examples, priorities)
+    if by is not None:
+        report["by"] = {"key": by, "groups": group_scores(examples, predicted, by)}
     report["baselines"] = {}
     for name, rule in BASELINES.items():
         base = scores(gold, [rule(e) for e in examples])
@@ -139,6 +170,17 @@ def format_report(report: dict[str, Any], title: str = "classifier") -> str:
     lines.append("  " + " " * 14 + "".join(f"{lab[:12]:>13}" for lab in report["confusion"]))
     for g, row in report["confusion"].items():
         lines.append(f"  {g:<14}" + "".join(f"{v:>13}" for v in row.values()))
+    if report.get("by"):
+        lines.append("")
+        lines.append(f"by {report['by']['key']}:")
+        width = max(14, *(len(g) + 2 for g in report["by"]["groups"]))
+        lines.append(f"  {'group':<{width}}{'n':>5}{'queue P':>9}{'R':>7}{'F1':>7}{'to-vs-about':>13}{'label acc':>11}")
+        for group, r in report["by"]["groups"].items():
+            q = r["queue"]
+            # A group with no true requests has no recall or F1 to speak of; its precision still counts.
+            rf = (f"{q['recall']:>7.3f}{q['f1']:>7.3f}" if r["labels"]["queue"]["support"] else f"{'-':>7}{'-':>7}")
+            lines.append(f"  {group:<{width}}{r['n']:>5}{q['precision']:>9.3f}{rf}"
+                         f"{r['addressee_accuracy']:>13.3f}{r['accuracy']:>11.3f}")
     for name, base in report.get("baselines", {}).items():
         lines.append("")
         lines.append(f"baseline {name}:")

@@ -10,6 +10,7 @@ import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app
 from bot.errors import WebcareError
+from bot.printable import printable, shorten
 from classifiers.corpus import CorpusError, Example, example_from_record, read_examples
 from classifiers.decision import Decision
 from classifiers.trained import DEFAULT_HEAD
@@ -61,11 +62,15 @@ def train_cmd(app: Context, files: tuple[Path, ...], out: Path, with_feedback: b
 @click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A trained head (default: the one shipped in classifiers/model/).")
 @click.option("--rules", is_flag=True, help="Evaluate the rule classifier instead of the trained one.")
-def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: bool) -> None:
+@click.option("--by", "by", metavar="KEY", help="Also print the figures per value of this `meta` key (e.g. source).")
+@click.option("--errors", "errors", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Also print the N mistakes the classifier was surest of, with its reasons.")
+def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: bool, by: str | None,
+             errors: int) -> None:
     """Precision, recall and F1 per label, queue versus rest, to-versus-about accuracy, per language, a
     confusion matrix, and two baselines, for labeled FILES."""
     from classifiers import RuleClassifier
-    from classifiers.evaluation import evaluate, format_report
+    from classifiers.evaluation import confident_mistakes, evaluate, format_report
     from classifiers.trained import TrainedClassifier
 
     try:
@@ -84,9 +89,18 @@ def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: 
         for i, d in zip(idx, clf.classify([examples[i].mention for i in idx], brand), strict=True):  # type: ignore[arg-type]
             decisions[i] = d
     ordered = [decisions[i] for i in range(len(examples))]
-    report = evaluate(examples, [d.label for d in ordered], [d.priority.value for d in ordered])
+    report = evaluate(examples, [d.label for d in ordered], [d.priority.value for d in ordered], by=by)
     report["model"] = clf.version
+    if errors:
+        report["errors"] = confident_mistakes(examples, ordered, errors)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
-    else:
-        click.echo(format_report(report, f"{clf.version} on {', '.join(str(f) for f in files)}"))
+        return
+    click.echo(format_report(report, f"{clf.version} on {', '.join(str(f) for f in files)}"))
+    if errors:
+        n = len(report["errors"])
+        click.echo(f"\nthe {n} mistake{'s' if n != 1 else ''} it was surest of:" if n else "\nno mistakes")
+        for e in report["errors"]:
+            click.echo(f"  {e['where']}: {e['true']} read as {e['predicted']} ({e['confidence']:.2f}): "
+                       f"{printable(shorten(e['text'], 280))}")
+            click.echo(f"      because: {'; '.join(e['reasons'])}")
