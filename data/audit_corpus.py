@@ -11,7 +11,7 @@ is a reason to READ the record, not a verdict: the labeller decides by LABELING.
 - tail_tag_not_queue: the brand's handle closes the post (after the message) on a complaint or question not
   labelled `queue`.
 - name_only_direct: no handle of the brand in the text, no thread, no direct message, labelled queue/direct_other.
-- repost_direct: an "RT @x:" / "via @x" repost labelled queue/direct_other.
+- repost_direct: an "RT @x:" / "MT @x" / quoted '“@x: ...”' / trailing "via @x" repost labelled queue/direct_other.
 - sarcastic_thanks: thanks together with complaint words, labelled direct_other or about.
 - suggestion_queue: a wish or suggestion labelled queue (direct_other unless it reports a problem).
 - closing_followup_queue: "works now / gelukt / opgelost / found it" labelled queue.
@@ -82,7 +82,7 @@ def typed_handles(record: dict) -> list[tuple[str, int, int]]:
 def is_repost(record: dict) -> bool:
     text = record["text"].lstrip()
     return bool((record.get("meta") or {}).get("is_repost")) or bool(re.match(r"^(RT|MT)\s+@", text)) \
-        or bool(re.search(r"\bvia @\w+", text))
+        or bool(re.match(r"^[\"“]@\w+:", text)) or bool(re.search(r"\bvia @\w+\W*$", text))
 
 
 def signals(record: dict) -> list[str]:
