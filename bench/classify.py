@@ -24,14 +24,17 @@ from classifiers.trained import TrainedClassifier  # noqa: E402
 from classifiers.training import corpus_files  # noqa: E402
 
 
-def rate(fn, items: list, batch: int, repeat: int = 2) -> float:  # type: ignore[no-untyped-def,type-arg]
-    """Best of `repeat` runs over all items in batches of `batch`: items per second."""
-    best = 0.0
+def rates(runs: dict[str, tuple], batch: int, repeat: int = 3) -> dict[str, float]:  # type: ignore[type-arg]
+    """Items per second of each (fn, items) in `runs`, in batches of `batch`: the best of `repeat` rounds, the
+    runs taking turns within each round, so a neighbour's load on a shared machine falls on all of them alike
+    rather than on whichever ran during it."""
+    best = dict.fromkeys(runs, 0.0)
     for _ in range(repeat):
-        started = time.perf_counter()
-        for i in range(0, len(items), batch):
-            fn(items[i : i + batch])
-        best = max(best, len(items) / (time.perf_counter() - started))
+        for name, (fn, items) in runs.items():
+            started = time.perf_counter()
+            for i in range(0, len(items), batch):
+                fn(items[i : i + batch])
+            best[name] = max(best[name], len(items) / (time.perf_counter() - started))
     return best
 
 
@@ -51,9 +54,12 @@ def main() -> None:
     figures: dict[str, object] = {"precision": encoder.precision_}
     for batch in (1, 32):
         n = min(len(mentions), 128 if batch == 1 else len(mentions))
-        ours = rate(lambda ms: clf.classify(ms, brand), mentions[:n], batch)
-        raw = rate(lambda ts: encoder._forward(list(ts)), texts[:n], batch)
-        raw32 = rate(lambda ts: fp32._forward(list(ts)), texts[:n], batch)
+        measured = rates({
+            "ours": (lambda ms: clf.classify(ms, brand), mentions[:n]),
+            "raw": (lambda ts: encoder._forward(list(ts)), texts[:n]),
+            "raw32": (lambda ts: fp32._forward(list(ts)), texts[:n]),
+        }, batch)
+        ours, raw, raw32 = measured["ours"], measured["raw"], measured["raw32"]
         figures[f"batch_{batch}"] = {"classifier_per_s": round(ours, 1), "raw_encoder_per_s": round(raw, 1),
                                      "ratio": round(ours / raw, 3), "raw_fp32_per_s": round(raw32, 1)}
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -51,11 +51,13 @@ class Encoder:
     """Cheap constructor; `load()` reads the weights. `encode(texts)` gives an (n, dim) float32 array."""
 
     def __init__(self, name: str | None = None, max_length: int = 128, batch_size: int = 64,
-                 precision: str = "auto") -> None:
+                 precision: str = "auto", delta: Path | None = None, delta_sha256: str | None = None) -> None:
         self.name = name or DEFAULT_ENCODER
         self.max_length = max_length
         self.batch_size = batch_size
         self.precision = precision  # "auto": bfloat16 where the CPU computes it natively, else float32
+        self.delta = Path(delta) if delta else None  # fine-tuned parameters laid over the weights (finetune.py)
+        self.delta_sha256 = delta_sha256
         self.tokenizer_: Any = None
         self.model_: Any = None
         self.sha256_: str | None = None
@@ -85,6 +87,8 @@ class Encoder:
         except OSError as e:
             raise EncoderError(f"cannot load encoder '{self.name}' from local files: {e}") from None
         self.model_.eval()
+        if self.delta is not None:
+            self._apply_delta(self.delta, self.delta_sha256)
         self.precision_ = self._choose_precision()
         if self.precision_ == "bf16":
             # bfloat16 weights run about twice as fast on CPUs with native bf16 (AVX512-BF16, AMX) and give
@@ -93,6 +97,36 @@ class Encoder:
         torch.set_grad_enabled(False)
         log.info("encoder %s loaded (sha256 %s, %s)", self.name, (self.sha256_ or "unknown")[:12], self.precision_)
         return self
+
+    def _apply_delta(self, path: Path, expected: str | None) -> None:
+        from safetensors.torch import load_file
+
+        if not path.exists():
+            raise EncoderError(f"{path} is missing: retrain with 'webcare train' or restore the file")
+        actual = _sha256(path)
+        if expected is not None and actual != expected:
+            raise EncoderError(f"{path} has sha256 {actual}, expected {expected}: it does not belong to this head; "
+                               "retrain with 'webcare train'")
+        delta = load_file(str(path))
+        own = dict(self.model_.named_parameters())
+        unknown = sorted(set(delta) - set(own))
+        if unknown:
+            raise EncoderError(f"{path} holds parameters this encoder lacks ({', '.join(unknown[:3])}): it was "
+                               f"trained for another encoder")
+        for name, tensor in delta.items():
+            if tuple(own[name].shape) != tuple(tensor.shape):
+                raise EncoderError(f"{path}: {name} has shape {tuple(tensor.shape)}, the encoder's is "
+                                   f"{tuple(own[name].shape)}")
+            own[name].data.copy_(tensor)
+        self.delta_sha256 = actual
+
+    def set_parameters(self, values: dict[str, np.ndarray]) -> None:
+        """Lay fine-tuned parameters over the loaded weights (what a delta file does at load time)."""
+        import torch
+
+        own = dict(self.model_.named_parameters())
+        for name, value in values.items():
+            own[name].data.copy_(torch.from_numpy(value).to(own[name].dtype))
 
     def _choose_precision(self) -> str:
         import torch

@@ -66,23 +66,32 @@ def detect_languages(texts: Sequence[str]) -> list[str]:
     return [lang.iso_code_639_1.name.lower() if lang else "und" for lang in found]
 
 
-def priority_scores(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str, Any] | None:
+def priority_scores(examples: Sequence[Example], predicted: Sequence[str],
+                    labels: Sequence[Label] | None = None) -> dict[str, Any] | None:
     """For gold `queue` records that carry a priority: exact accuracy, accuracy within one level, and the
-    confusion of priorities (rows: true)."""
+    confusion of priorities (rows: true). With the predicted `labels`, also the figures on the requests the
+    classifier queued (a request it missed gets no priority, which the first figures count as wrong)."""
     order = ["urgent", "high", "normal", "low"]
-    pairs = [(e.priority, p) for e, p in zip(examples, predicted, strict=True)
-             if e.label is Label.QUEUE and e.priority in order]
-    if not pairs:
+    picked = [i for i, e in enumerate(examples) if e.label is Label.QUEUE and e.priority in order]
+    if not picked:
         return None
+
+    def figures(idx: list[int]) -> dict[str, Any]:
+        pairs = [(str(examples[i].priority), predicted[i]) for i in idx]
+        return {
+            "n": len(pairs),
+            "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4) if pairs else 0.0,
+            "within_one_level": round(sum(abs(order.index(g) - order.index(p)) <= 1 for g, p in pairs) / len(pairs),
+                                      4) if pairs else 0.0,
+        }
+
     confusion = {g: {p: 0 for p in order} for g in order}
-    for g, p in pairs:
-        confusion[str(g)][p] += 1
-    return {
-        "n": len(pairs),
-        "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4),
-        "within_one_level": round(sum(abs(order.index(str(g)) - order.index(p)) <= 1 for g, p in pairs) / len(pairs), 4),
-        "confusion": confusion,
-    }
+    for i in picked:
+        confusion[str(examples[i].priority)][predicted[i]] += 1
+    out = {**figures(picked), "confusion": confusion}
+    if labels is not None:
+        out["queued"] = figures([i for i in picked if labels[i] is Label.QUEUE])
+    return out
 
 
 def group_scores(examples: Sequence[Example], predicted: Sequence[Label], key: str) -> dict[str, Any]:
@@ -134,7 +143,7 @@ def evaluate(examples: Sequence[Example], predicted: Sequence[Label],
         figures.pop("confusion")
     report["detected_lang"] = len(missing)
     if priorities is not None:
-        report["priority"] = priority_scores(examples, priorities)
+        report["priority"] = priority_scores(examples, priorities, predicted)
     if by is not None:
         report["by"] = {"key": by, "groups": group_scores(examples, predicted, by)}
     report["baselines"] = {}
@@ -192,6 +201,10 @@ def format_report(report: dict[str, Any], title: str = "classifier") -> str:
         lines.append("")
         lines.append(f"priority of true requests ({pr['n']}): exact {pr['accuracy']:.3f}, "
                      f"within one level {pr['within_one_level']:.3f}")
+        if "queued" in pr:
+            q = pr["queued"]
+            lines.append(f"  of those it queued ({q['n']}): exact {q['accuracy']:.3f}, "
+                         f"within one level {q['within_one_level']:.3f}")
     if report.get("detected_lang"):
         lines.append(f"\n(language detected for {report['detected_lang']} records without 'lang')")
     return "\n".join(lines)

@@ -96,12 +96,41 @@ ABOUT_BEFORE = word_pattern(
     at_end=True,
 )
 
+# A problem that is over, or a plain status: "works now", "already sorted", "never mind", "het werkt weer".
+CLOSED = word_pattern(
+    "works now", "working now", "it worked", "that worked", "this worked", "worked for me", "all good", "all sorted",
+    "all fixed", "resolved", "already resolved", "already handled", "already sorted", "sorted now", "sorted it",
+    "fixed now", "fixed it", "never mind", "nevermind", "no worries", "no problem", "got it", "found it",
+    "it's fine", "its fine", "all fine", "done", "updated", "will do", "will try", "i'll try", "ill try",
+    "werkt weer", "werkt nu", "het werkt", "is gelukt", "gelukt", "al opgelost", "al geregeld", "laat maar",
+    "geen probleem", "geen zorgen", "komt goed", "ik probeer", "zal ik doen", "gevonden",
+)
+# A word before a closing phrase that turns it around: "not fixed", "still isn't resolved", "niet gelukt".
+_NOT_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno|\bstill|\bniet|\bnog steeds|\bnog niet|\bgeen)\W*(?:\w+\W+)?$")
+# Someone else's post passed on or quoted: RT/MT anywhere, a quoted post ("@someone: ...), "via @site".
+_QUOTED = re.compile(r"(?:^|\s)(?:RT|MT)\s*:?\s*@\w+|[\"\u201c]\s*@\w+\s*:")
+_VIA = re.compile(r"(?<!\w)(?:via|h/t|ht|cc)\s*:?\s*@\w+", re.I)
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# An old-style quote of a post: "@someone: <their words>" at the start of a post.
+_LEADING_QUOTE = re.compile(r"\s*@\w+\s*:\s*[\"\u201c']")
+# Words of news and announcements with the leading handle as their subject: "@Brand buys rival for $2bn".
+NEWS_VERB = word_pattern(
+    "announces", "announced", "launches", "launched", "unveils", "unveiled", "buys", "bought", "acquires",
+    "acquired", "to acquire", "to buy", "to launch", "to open", "to cut", "opens", "opened", "will be", "will launch",
+    "will open", "will start", "plans", "reports", "reported", "posts", "raises", "cuts", "hires", "appoints",
+    "partners with", "teams up", "releases", "released", "rolls out", "rolling out", "is rolling out", "expands",
+    "introduces", "confirms", "confirmed", "kondigt", "lanceert", "koopt", "neemt over", "opent", "meldt",
+    "introduceert", "breidt", "schrapt", "verhoogt", "verlaagt",
+)
+
 FEATURE_NAMES: tuple[str, ...] = (
     "is_direct_message", "is_reply_to_brand", "is_repost", "by_brand", "brand_handle_leading",
     "brand_handle_typed", "brand_handle_inherited_only", "brand_vocative", "brand_handle_after_preposition",
     "brand_name_in_text", "no_brand_reference", "second_person", "third_person", "question", "request",
     "complaint", "praise", "peer_question", "spam", "news", "other_handles", "has_link", "is_reply",
     "brand_handle_at_end", "repost_of_brand",
+    "brand_in_leading_handles", "leading_other_handle", "quotes_a_post", "via_handle", "brand_hashtag",
+    "hashtags", "closed", "many_handles", "handle_as_subject",
 )
 
 
@@ -194,11 +223,35 @@ def extract(mention: Mention, brand: Brand) -> Signals:
         if h.end >= len(text.rstrip(" .!?\n")) - 1 and h is not first:
             fire("brand_handle_at_end", "")
 
+    # The run of handles the post starts with (a thread's participants, typed or inherited): our handle among
+    # them means the post is said in a conversation we are in, even when another handle comes first.
+    lead = re.match(r"\s*[.]?((?:@\w{1,50}[\s,:]*)+)", text)
+    lead_handles = [h.casefold() for h in _HANDLE.findall(lead.group(1))] if lead else []
+    if lead_handles and lead_handles[0] not in own:
+        fire("leading_other_handle", "")
+        if own & set(lead_handles):
+            fire("brand_in_leading_handles", "addressed: our handle is among those the post starts with")
+    if v["brand_handle_leading"] and NEWS_VERB.match(fold(text[first.end:]).lstrip(" :") if first else ""):
+        fire("handle_as_subject", "reads like news with our handle as its subject")
+    if (_QUOTED.search(text) or _LEADING_QUOTE.match(text)) and not v["repost_of_brand"]:
+        fire("quotes_a_post", "passes on or quotes someone's post")
+    if _VIA.search(text):
+        fire("via_handle", "")
+    tags = [fold(t) for t in _HASHTAG.findall(text)]
+    if tags:
+        fire("hashtags", "", min(len(tags), 5) / 5)
+        brand_words = {fold(re.sub(r"\W", "", n)) for n in (*brand.names, *brand.handles) if n.strip()}
+        if brand_words & set(tags):
+            fire("brand_hashtag", "names us in a hashtag")
+    others_all = {h.casefold() for h in _HANDLE.findall(text)} - own
+    if len(others_all) >= 3:
+        fire("many_handles", "", min(len(others_all), 6) / 6)
+
     names = _name_pattern(brand.names)
     if names is not None and names.search(fold(_HANDLE.sub(" ", text))):
         fire("brand_name_in_text", "names us without a handle")
     if not (
-        brand_typed or brand_inherited or v["brand_name_in_text"] or mention.is_direct_message
+        brand_typed or brand_inherited or v["brand_name_in_text"] or v["brand_hashtag"] or mention.is_direct_message
         or mention.is_reply_to_brand
     ):
         fire("no_brand_reference", "no reference to us")
@@ -214,8 +267,14 @@ def extract(mention: Mention, brand: Brand) -> Signals:
         fire("request", "asks for something")
     if COMPLAINT.search(body):
         fire("complaint", "complains or reports a problem", min(len(COMPLAINT.findall(body)), 3) / 3)
-    if PRAISE.search(body):
+    def affirmed(pattern: re.Pattern[str]) -> bool:
+        """Some match of `pattern` not turned around by a negation before it ("not fixed", "niet gelukt")."""
+        return any(not _NOT_BEFORE.search(body[max(0, m.start() - 20) : m.start()]) for m in pattern.finditer(body))
+
+    if affirmed(PRAISE):
         fire("praise", "thanks or praise")
+    if affirmed(CLOSED):
+        fire("closed", "says the problem is over or gives a status")
     if PEER_QUESTION.search(body):
         fire("peer_question", "asks others, not us")
     if SPAM.search(body):

@@ -14,6 +14,7 @@ import random
 import time
 import warnings
 from collections import Counter
+from dataclasses import replace
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from classifiers.corpus import Example, read_examples
-from classifiers.decision import LABELS, Label, Priority
+from classifiers.decision import LABELS, Label
 from classifiers.encoder import Encoder
 from classifiers.features import FEATURE_NAMES
-from classifiers.priority import priority_cues
-from classifiers.trained import Head, PriorityModel, model_inputs
+from classifiers.trained import Head, model_inputs
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ def corpus_files(corpus_dir: Path = CORPUS_DIR, part: str = "train") -> list[Pat
     return [f for f in files if (f.stem in test) == (part == "test")]
 
 
-PRIORITY_LABELS = tuple(p.value for p in Priority)
 ALPHAS = (0.3, 1.0)  # L2 strengths tried; cross-validation by brand picks one
 HIDDEN = 32
 ENSEMBLE = 5
@@ -106,48 +105,12 @@ def _choose_alpha(z: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int) -
     return max(scores, key=scores.__getitem__), scores
 
 
-PRIORITY_C = (0.01, 0.03, 0.1)
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _fit_priority(examples: Sequence[Example], embeddings: np.ndarray, groups: np.ndarray) -> PriorityModel | None:
-    """A logistic regression from [embedding, priority cues] to the corpus's priorities of `queue` examples;
-    its strength chosen by exact accuracy in cross-validation grouped by brand."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
-
-    idx = [i for i, e in enumerate(examples) if e.label is Label.QUEUE and e.priority in PRIORITY_LABELS]
-    if len({examples[i].priority for i in idx}) < len(PRIORITY_LABELS):
-        return None
-    cues = np.asarray([priority_cues(examples[i].mention.text) for i in idx], dtype=np.float32)
-    x = np.hstack([embeddings[idx], cues])
-    y = np.asarray([PRIORITY_LABELS.index(str(examples[i].priority)) for i in idx])
-    mean, scale = _standardise(x)
-    z, g = (x - mean) / scale, groups[idx]
-
-    def model(c: float) -> Any:
-        return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-
-    folds = min(4, len(set(g.tolist())))
-    accuracy: dict[float, float] = {}
-    if folds >= 2:
-        for c in PRIORITY_C:
-            right = 0
-            for train_idx, test_idx in GroupKFold(n_splits=folds).split(z, y, g):
-                right += int((model(c).fit(z[train_idx], y[train_idx]).predict(z[test_idx]) == y[test_idx]).sum())
-            accuracy[c] = right / len(y)
-        best = max(accuracy, key=accuracy.__getitem__)
-    else:  # one brand: nothing to cross-validate on; keep the strongest regularisation
-        best = PRIORITY_C[0]
-    fitted = model(best).fit(z, y)
-    w = np.zeros((z.shape[1], len(PRIORITY_LABELS)), dtype=np.float32)
-    b = np.zeros(len(PRIORITY_LABELS), dtype=np.float32)
-    for row, cls in enumerate(fitted.classes_):
-        w[:, cls], b[cls] = fitted.coef_[row], fitted.intercept_[row]
-    log.info("priority model: C %s, cross-validated accuracy %s on %d requests", best, accuracy.get(best, "n/a"), len(y))
-    return PriorityModel(PRIORITY_LABELS, mean, scale, w, b)
-
-
-def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha: float | None = None) -> Head:
+def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha: float | None = None,
+             delta: dict[str, np.ndarray] | None = None) -> Head:
     from threadpoolctl import threadpool_limits
 
     examples = list(examples)
@@ -169,9 +132,10 @@ def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha
             raise ValueError("the training data must hold every label: " + ", ".join(LABELS))
         members.append(tuple((w.astype(np.float32), b.astype(np.float32))
                              for w, b in zip(net.coefs_, net.intercepts_, strict=True)))
-    priority = _fit_priority(examples, x[:, : encoder.dim], groups)
     texts = "\n".join(sorted(f"{e.label}\t{e.priority}\t{e.mention.text}" for e in examples))
-    digest = hashlib.sha256(f"{texts}|{alpha}|{seed}|{encoder.sha256_}|{encoder.precision_}".encode()).hexdigest()[:8]
+    tuned = hashlib.sha256(b"".join(delta[k].tobytes() for k in sorted(delta))).hexdigest() if delta else "none"
+    digest = hashlib.sha256(
+        f"{texts}|{alpha}|{seed}|{encoder.sha256_}|{encoder.precision_}|{tuned}".encode()).hexdigest()[:8]
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "seed": seed, "alpha": alpha,
         "hidden": HIDDEN, "ensemble": ENSEMBLE, "encoder_precision": encoder.precision_,
@@ -179,23 +143,46 @@ def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha
         "labels": dict(Counter(e.label.value for e in examples)), "brands": sorted(set(groups.tolist())),
     }
     return Head(
-        version=f"minilm-mlp-{digest}", encoder=encoder.name, encoder_sha256=encoder.sha256_,
+        version=f"minilm{'-tuned' if delta else ''}-mlp-{digest}", encoder=encoder.name, encoder_sha256=encoder.sha256_,
         feature_names=FEATURE_NAMES, labels=tuple(label.value for label in LABELS),
-        mean=mean, scale=scale, members=tuple(members), meta=meta, priority=priority,
+        mean=mean, scale=scale, members=tuple(members), meta=meta,
     )
 
 
+def delta_path(out: Path) -> Path:
+    """Where the fine-tuned encoder parameters of the head at `out` are written: beside it."""
+    return out.with_name(f"{out.stem}.encoder-delta.safetensors")
+
+
 def train(files: Sequence[Path], out: Path, *, extra: Sequence[Example] = (), seed: int = 0,
-          encoder_name: str | None = None, alpha: float | None = None) -> Head:
+          encoder_name: str | None = None, alpha: float | None = None, tune_encoder: bool = True) -> Head:
+    """Fit the head on `files` (and `extra`), after fine-tuning the encoder's biases and norms when
+    `tune_encoder`; write the head to `out` and the encoder delta beside it."""
     started = time.monotonic()
     examples = [*read_examples(files), *extra]
     if len({e.label for e in examples}) < len(LABELS):
         raise ValueError("the training data must hold every label: " + ", ".join(LABELS))
+    delta: dict[str, np.ndarray] | None = None
+    if tune_encoder:
+        from classifiers.finetune import fine_tune
+
+        full = Encoder(encoder_name, precision="fp32").load()
+        delta = fine_tune(sorted(examples, key=lambda e: (e.source, e.mention.text)), full, seed=seed)
+        del full
     encoder = Encoder(encoder_name).load()
-    head = fit_head(examples, encoder, seed=seed, alpha=alpha)
+    if delta is not None:
+        encoder.set_parameters(delta)
+    head = fit_head(examples, encoder, seed=seed, alpha=alpha, delta=delta)
     head.meta["seconds"] = round(time.monotonic() - started, 1)
     head.meta["files"] = [f.name for f in files]
     head.meta["feedback_examples"] = len(extra)
+    if delta is not None:
+        from safetensors.numpy import save_file
+
+        path = delta_path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_file({k: delta[k] for k in sorted(delta)}, str(path))
+        head = replace(head, encoder_delta=path.name, encoder_delta_sha256=_file_sha256(path))
     head.write(out)
     log.info("trained %s on %d examples in %.0f s -> %s", head.version, len(examples), head.meta["seconds"], out)
     return head

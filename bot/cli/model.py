@@ -40,16 +40,19 @@ def feedback_examples(app: Context) -> list[Example]:
 @click.option("--with-feedback", is_flag=True, help="Add the agents' feedback from the queue's database.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--encoder", help="A Hugging Face encoder by local path or id (default: the packaged MiniLM).")
+@click.option("--frozen-encoder", is_flag=True,
+              help="Train the head only; do not fine-tune the encoder's biases and norms (faster, less accurate).")
 @pass_app
 @handles_errors
 def train_cmd(app: Context, files: tuple[Path, ...], out: Path, with_feedback: bool, seed: int,
-              encoder: str | None) -> None:
+              encoder: str | None, frozen_encoder: bool) -> None:
     """Train the classifier's head (reproducible: same data and seed, same model)."""
     from classifiers.training import corpus_files, train
 
     extra = feedback_examples(app) if with_feedback else []
     try:
-        head = train(list(files) or corpus_files(), out, extra=extra, seed=seed, encoder_name=encoder)
+        head = train(list(files) or corpus_files(), out, extra=extra, seed=seed, encoder_name=encoder,
+                     tune_encoder=not frozen_encoder)
     except (CorpusError, ValueError) as e:
         raise WebcareError(str(e)) from None
     click.echo(f"trained {head.version} on {head.meta['examples']} examples ({len(extra)} from feedback) "
@@ -100,7 +103,7 @@ def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: 
     if errors:
         n = len(report["errors"])
         click.echo(f"\nthe {n} mistake{'s' if n != 1 else ''} it was surest of:" if n else "\nno mistakes")
-        for e in report["errors"]:
-            click.echo(f"  {e['where']}: {e['true']} read as {e['predicted']} ({e['confidence']:.2f}): "
-                       f"{printable(shorten(e['text'], 280))}")
-            click.echo(f"      because: {'; '.join(e['reasons'])}")
+        for mistake in report["errors"]:
+            click.echo(f"  {mistake['where']}: {mistake['true']} read as {mistake['predicted']} "
+                       f"({mistake['confidence']:.2f}): {printable(shorten(mistake['text'], 280))}")
+            click.echo(f"      because: {'; '.join(mistake['reasons'])}")
