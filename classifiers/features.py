@@ -123,6 +123,17 @@ NEWS_VERB = word_pattern(
     "introduceert", "breidt", "schrapt", "verhoogt", "verlaagt",
 )
 
+# A verb right after our handle inside a sentence: the handle is the subject of the author's sentence about us
+# ("so apparently @brand put a cap on ..."), a name, not an address.
+SUBJECT_VERB = word_pattern(
+    "is", "was", "are", "were", "has", "had", "have", "will", "would", "should", "could", "can", "did", "does",
+    "do", "just", "finally", "really", "still", "never", "always", "needs", "wants", "says", "said", "put", "made",
+    "makes", "gave", "gives", "took", "takes", "sent", "sends", "lost", "loses", "charged", "charges", "cancelled",
+    "canceled", "delayed", "keeps", "kept", "got", "gets", "decided", "changed", "added", "removed", "raised",
+    "figures", "thinks", "knows", "heeft", "gaat", "ging", "zal", "wil", "moet", "kan", "doet", "deed", "zegt",
+    "zei", "stuurt", "stuurde", "rekent", "laat", "blijft", "maakt", "krijgt", "wordt", "werd",
+)
+
 FEATURE_NAMES: tuple[str, ...] = (
     "is_direct_message", "is_reply_to_brand", "is_repost", "by_brand", "brand_handle_leading",
     "brand_handle_typed", "brand_handle_inherited_only", "brand_vocative", "brand_handle_after_preposition",
@@ -130,7 +141,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "complaint", "praise", "peer_question", "spam", "news", "other_handles", "has_link", "is_reply",
     "brand_handle_at_end", "repost_of_brand",
     "brand_in_leading_handles", "leading_other_handle", "quotes_a_post", "via_handle", "brand_hashtag",
-    "hashtags", "closed", "many_handles", "handle_as_subject",
+    "hashtags", "closed", "many_handles", "handle_as_subject", "brand_handle_as_subject",
 )
 
 
@@ -222,6 +233,9 @@ def extract(mention: Mention, brand: Brand) -> Signals:
             fire("brand_handle_after_preposition", "third person: mentions us in passing (\"at @us\")")
         if h.end >= len(text.rstrip(" .!?\n")) - 1 and h is not first:
             fire("brand_handle_at_end", "")
+        words_before = before.strip() != "" and not v["brand_vocative"]
+        if h.start != prefix_end + stripped and words_before and SUBJECT_VERB.match(fold(text[h.end :]).lstrip(" ")):
+            fire("brand_handle_as_subject", "third person: our handle is the subject of a sentence about us")
 
     # The run of handles the post starts with (a thread's participants, typed or inherited): our handle among
     # them means the post is said in a conversation we are in, even when another handle comes first.

@@ -155,7 +155,7 @@ def delta_path(out: Path) -> Path:
 
 
 def train(files: Sequence[Path], out: Path, *, extra: Sequence[Example] = (), seed: int = 0,
-          encoder_name: str | None = None, alpha: float | None = None, tune_encoder: bool = True) -> Head:
+          encoder_name: str | None = None, alpha: float | None = None, tune_encoder: bool = False) -> Head:
     """Fit the head on `files` (and `extra`), after fine-tuning the encoder's biases and norms when
     `tune_encoder`; write the head to `out` and the encoder delta beside it."""
     started = time.monotonic()
@@ -183,6 +183,8 @@ def train(files: Sequence[Path], out: Path, *, extra: Sequence[Example] = (), se
         path.parent.mkdir(parents=True, exist_ok=True)
         save_file({k: delta[k] for k in sorted(delta)}, str(path))
         head = replace(head, encoder_delta=path.name, encoder_delta_sha256=_file_sha256(path))
+    elif delta_path(out).exists():
+        delta_path(out).unlink()  # a delta of an earlier, tuned head would only mislead
     head.write(out)
     log.info("trained %s on %d examples in %.0f s -> %s", head.version, len(examples), head.meta["seconds"], out)
     return head

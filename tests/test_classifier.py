@@ -182,3 +182,39 @@ def test_eval_of_an_empty_file_is_an_error(tmp_path: Path) -> None:
     empty.write_text("", encoding="utf-8")
     result = CliRunner().invoke(main, ["eval", str(empty), "--rules"])
     assert result.exit_code == 1 and f"Error: no labeled records in {empty}" in result.output
+
+
+def _head_with_delta(tmp_path: Path, delta: dict[str, np.ndarray], sha256: str | None = None) -> Path:
+    """The shipped head with `delta` beside it, recorded with `sha256` (default: the file's own)."""
+    import hashlib
+
+    from safetensors.numpy import save_file
+
+    save_file(delta, str(tmp_path / "head.encoder-delta.safetensors"))
+    sha256 = sha256 or hashlib.sha256((tmp_path / "head.encoder-delta.safetensors").read_bytes()).hexdigest()
+    spec = json.loads(DEFAULT_HEAD.read_text(encoding="utf-8"))
+    spec["encoder_delta"] = "head.encoder-delta.safetensors"
+    spec["encoder_delta_sha256"] = sha256
+    (tmp_path / "head.json").write_text(json.dumps(spec), encoding="utf-8")
+    return tmp_path / "head.json"
+
+
+def test_a_fine_tuned_delta_is_laid_over_the_packaged_encoder(tmp_path: Path) -> None:
+    plain = Encoder(precision="fp32").load()
+    name = "encoder.layer.5.output.LayerNorm.bias"
+    bias = dict(plain.model_.named_parameters())[name].detach().numpy().copy()
+    head = _head_with_delta(tmp_path, {name: bias + 0.5})
+    tuned = TrainedClassifier(head, precision="fp32").load()
+    assert tuned.encoder_ is not None and tuned.encoder_.delta_sha256 == json.loads(head.read_text())["encoder_delta_sha256"]
+    assert np.allclose(dict(tuned.encoder_.model_.named_parameters())[name].detach().numpy(), bias + 0.5)
+    text = ["@Tulpair waar is mijn koffer?"]
+    assert not np.allclose(tuned.encoder_.encode(text), plain.encode(text))
+
+
+def test_a_delta_that_does_not_match_its_head_is_refused(tmp_path: Path) -> None:
+    head = _head_with_delta(tmp_path, {"encoder.layer.0.output.LayerNorm.bias": np.zeros(384, np.float32)}, "0" * 64)
+    delta = tmp_path / "head.encoder-delta.safetensors"
+    with pytest.raises(EncoderError) as e:
+        TrainedClassifier(head).load()
+    assert str(e.value).startswith(f"{delta} has sha256 ")
+    assert str(e.value).endswith(f", expected {'0' * 64}: it does not belong to this head; retrain with 'webcare train'")

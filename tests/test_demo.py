@@ -34,6 +34,10 @@ def test_the_demo_queue_holds_the_direct_requests(write_config: Callable[..., Pa
     precision = len(queued & wanted) / len(queued)
     assert recall >= 0.95, f"recall {recall:.3f}"
     assert precision >= 0.95, f"precision {precision:.3f}"
+    # The two the README tells: a short question in reply to our post is ours to answer; a question to
+    # followers ("Anyone know ...?") with our handle inside is not.
+    assert "2124179370211347728" in queued  # "@Tulpair geldt dit ook voor vluchten vanaf Eindhoven?", a reply
+    assert "2123188684482242003" not in queued  # "So @Tulpair crew are striking tomorrow ... Anyone know ...?"
     # Every stored mention has an outcome, with the model's and the config's version on it.
     versions = set(daemon.store.db.execute("select model_version, config_version from decisions where outcome != 'filtered'").fetchall())
     assert versions == {(daemon.classifier.version, daemon.settings.version)}

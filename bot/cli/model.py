@@ -40,19 +40,19 @@ def feedback_examples(app: Context) -> list[Example]:
 @click.option("--with-feedback", is_flag=True, help="Add the agents' feedback from the queue's database.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--encoder", help="A Hugging Face encoder by local path or id (default: the packaged MiniLM).")
-@click.option("--frozen-encoder", is_flag=True,
-              help="Train the head only; do not fine-tune the encoder's biases and norms (faster, less accurate).")
+@click.option("--tune-encoder", is_flag=True,
+              help="Also fine-tune the encoder's biases and layer norms (a small delta beside the head); slower.")
 @pass_app
 @handles_errors
 def train_cmd(app: Context, files: tuple[Path, ...], out: Path, with_feedback: bool, seed: int,
-              encoder: str | None, frozen_encoder: bool) -> None:
+              encoder: str | None, tune_encoder: bool) -> None:
     """Train the classifier's head (reproducible: same data and seed, same model)."""
     from classifiers.training import corpus_files, train
 
     extra = feedback_examples(app) if with_feedback else []
     try:
         head = train(list(files) or corpus_files(), out, extra=extra, seed=seed, encoder_name=encoder,
-                     tune_encoder=not frozen_encoder)
+                     tune_encoder=tune_encoder)
     except (CorpusError, ValueError) as e:
         raise WebcareError(str(e)) from None
     click.echo(f"trained {head.version} on {head.meta['examples']} examples ({len(extra)} from feedback) "
