@@ -85,7 +85,7 @@ def fine_tune(examples: Sequence[Example], encoder: Encoder, *, seed: int = 0, e
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
                 seen += len(idx)
                 step += 1
                 if time.monotonic() - started > max_seconds:
