@@ -33,7 +33,13 @@ def _row(m: Mention, source: str) -> dict[str, Any]:
         "handles": dumps([h.__dict__ for h in m.handles]), "raw": dumps(m.raw), "source": source,
         "fetched_at": now(), "state": "pending", "attempts": 0,
     }
-    # Hostile text (lone surrogates) must not stop the batch: SQLite takes only valid UTF-8.
+    return storable(row)
+
+
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with every text value made valid UTF-8: hostile or broken input (lone surrogates, from bad bytes
+    or bad JSON escapes) must not stop a batch, and SQLite takes only valid UTF-8. Every row a source's input
+    reaches (mentions and rejects alike) goes through here."""
     return {k: clean_text(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
@@ -72,9 +78,9 @@ class MentionStore(BaseStore):
                 self.db.table("mentions").insert_all(rows, ignore=True)
             after = self.db.conn.total_changes
             for r in rejects:
-                self.db.table("rejects").insert(
+                self.db.table("rejects").insert(storable(
                     {"source": source, "location": r.location, "reason": r.reason, "raw": r.raw, "at": now()}
-                )
+                ))
             if checkpoint is not None:
                 self.db.table("checkpoints").upsert(
                     {"source": source, "value": checkpoint, "updated_at": now()}, pk="source"
