@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Daemon"]
 
+MAX_CRASH_BACKOFF = 300.0  # seconds: the longest pause after polls that keep raising
+
 
 class Daemon:
     def __init__(self, config_path: str | Path, settings: Settings | None = None) -> None:
@@ -51,6 +53,7 @@ class Daemon:
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
         self.on_started: list[Callable[[Daemon], None]] = []
+        self._crashes: dict[str, int] = {}  # polls in a row that raised, per source
 
     def run_once(self) -> list[PollResult]:
         """One poll of every enabled source, then return (`run_bot.py --once`)."""
@@ -68,9 +71,19 @@ class Daemon:
                 log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
                 self.ops.metrics.observe_crash(scheduled.source.name, e)
                 self.store.record_poll(scheduled.source.name, e, type(e).__name__)
-                return PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
-                                  error_kind=type(e).__name__)
+                crashes = self._crashes[scheduled.source.name] = self._crashes.get(scheduled.source.name, 0) + 1
+                # Back off like a failing platform: a bug that repeats must not spin through polls.
+                result = PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
+                                    error_kind=type(e).__name__,
+                                    next_poll_after=min(scheduled.interval_seconds * 2 ** min(crashes, 20), MAX_CRASH_BACKOFF))
+                self._delay(scheduled, result)
+                return result
+            self._crashes.pop(scheduled.source.name, None)
         self.ops.metrics.observe_poll(result)
+        self._delay(scheduled, result)
+        return result
+
+    def _delay(self, scheduled: Scheduled, result: PollResult) -> None:
         if result.next_poll_after and self.scheduler is not None:
             # The source asks for a pause (rate limits): move its next run, keep its interval.
             job = self.scheduler.get_job(scheduled.source.name)
@@ -78,7 +91,6 @@ class Daemon:
                 later = datetime.now(timezone.utc) + timedelta(seconds=result.next_poll_after)
                 if job.next_run_time is None or job.next_run_time < later:
                     job.modify(next_run_time=later)
-        return result
 
     def run_forever(self) -> int:
         """Poll on the configured intervals until SIGTERM or SIGINT; returns the exit code."""

@@ -5,13 +5,43 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
 from bot.entry import main as run_bot
+from bot.errors import SourceUnavailable
+from bot.pipeline import Pipeline
+from bot.settings import Settings, load_settings
+from bot.sources.x import build_x_sources
+from bot.sources.x_client import build_client
+from bot.store import Store
+from classifiers import RuleClassifier
+from tests.fake_x import TOKEN, FakeX, Reply, forward
 
 GOOD = {"platform": "x", "text": "@Tulpair waar is mijn koffer?", "author": {"handle": "jan"},
         "created_at": "2026-11-20T08:00:00Z"}
+
+
+ENV = {"X_BEARER_TOKEN": TOKEN}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeX]:
+    f = FakeX().start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def x_settings(write_config: Callable[..., Path]) -> Callable[..., Settings]:
+    def make(**x: object) -> Settings:
+        section = {"enabled": True, "accounts": ["Tulpair"], "backfill_hours": 100_000, "interval_seconds": 0.2,
+                   "jitter_seconds": 0, "timeout_seconds": 2, **x}
+        return load_settings(write_config(sources=f"x: {json.dumps(section)}\n"))
+
+    return make
 
 
 def good_line(n: int, **changes: object) -> bytes:
@@ -45,3 +75,66 @@ def test_an_invalid_utf8_line_is_kept_as_a_reject_and_every_valid_line_is_stored
     assert rejects[0][1] == "field 'id' must be 1 to 200 characters of text, got '10\\udcff1'"
     assert rejects[2][1] == "Expecting ',' delimiter: line 2 column 1 (char 13)"
     assert rejects[2][2] == '{"oops": "\\xff"\n'  # the raw bytes, the bad one written out
+
+
+# --- X payloads ---------------------------------------------------------------------------------------------------
+
+def x_page(n: int = 100) -> dict[str, object]:
+    """A page of `n` well-formed posts shaped like X's mentions timeline, newest first."""
+    posts = [{"id": str(2_000_000 + i), "text": f"@Tulpair vraag {i}", "author_id": "1001",
+              "created_at": "2026-11-20T09:00:00.000Z",
+              "entities": {"mentions": [{"start": 0, "end": 8, "username": "Tulpair", "id": "90001"}]}}
+             for i in range(n, 0, -1)]
+    users = [{"id": "1001", "username": "sanne_v", "name": "Sanne", "public_metrics": {"followers_count": 3}},
+             {"id": "1002", "username": "odd", "name": "Odd", "public_metrics": "n/a"}]
+    return {"data": posts, "includes": {"users": users},
+            "meta": {"result_count": n, "newest_id": posts[0]["id"], "oldest_id": posts[-1]["id"]}}
+
+
+@pytest.mark.parametrize("odd", [
+    {"entities": {"mentions": ["Tulpair"]}},
+    {"entities": {"mentions": [None]}},
+    {"id": {"x": 1}},
+    {"text": None},
+    {"created_at": "gisteren"},
+])
+def test_one_oddly_shaped_x_post_is_a_reject_and_the_other_99_are_stored(
+        odd: dict[str, object], x_settings: Callable[..., Settings], fake: FakeX) -> None:
+    page = x_page()
+    page["data"][50].update(odd)  # type: ignore[index]
+    fake.fail("mentions", Reply(200, page))
+    settings = x_settings()
+    store = Store(settings.database_path)
+    [source] = build_x_sources(settings, store, client=forward(build_client(settings.sources.x, ENV), fake))
+    result = Pipeline(store, lambda: settings, RuleClassifier().load()).poll(source)
+    assert (result.error, result.stored, result.rejected) == (None, 99, 1)
+    [(location, raw)] = rows(settings.database_path, "select location, raw from rejects")
+    assert location.startswith("x:mentions:Tulpair page 1 post ")
+    assert json.loads(str(raw))["text"] == page["data"][50]["text"]  # type: ignore[index]
+    store.close()
+
+
+def test_an_author_whose_public_metrics_is_not_an_object_is_stored_without_a_follower_count(
+        x_settings: Callable[..., Settings], fake: FakeX) -> None:
+    page = x_page()
+    page["data"][10]["author_id"] = "1002"  # type: ignore[index]
+    fake.fail("mentions", Reply(200, page))
+    settings = x_settings()
+    batch = build_x_sources(settings, client=forward(build_client(settings.sources.x, ENV), fake))[0].fetch(None)
+    assert len(batch.mentions) == 100 and batch.rejects == []
+    odd = next(m for m in batch.mentions if m.author.handle == "odd")
+    assert odd.author.followers is None
+
+
+@pytest.mark.parametrize("meta", ["n/a", {"next_token": ["p1"]}, {"oldest_id": "abc", "next_token": "p1"}])
+def test_a_page_whose_meta_is_oddly_shaped_is_a_source_error_that_backs_off(
+        meta: object, x_settings: Callable[..., Settings], fake: FakeX) -> None:
+    page = x_page(3)
+    page["meta"] = meta
+    fake.fail("mentions", Reply(200, page))
+    settings = x_settings()
+    source = build_x_sources(settings, client=forward(build_client(settings.sources.x, ENV), fake))[0]
+    with pytest.raises(SourceUnavailable) as e:
+        source.fetch("1")
+    assert e.value.retry_at is not None
+    assert str(e.value).startswith("x:mentions:Tulpair: X sent a page whose 'meta' cannot be read (")

@@ -115,25 +115,25 @@ class XApi:
             raise SourceAuthError(f"{self.where}: X refused {_what(e.response)} (403 Forbidden: {_messages(e)}); "
                                   f"the app may need a higher access level (Basic or above)") from None
         except tweepy.TwitterServerError as e:
-            raise self._unavailable(f"X answered {e.response.status_code} {e.response.reason} for "
+            raise self.unavailable(f"X answered {e.response.status_code} {e.response.reason} for "
                                     f"{_what(e.response)}") from None
         except tweepy.HTTPException as e:
             raise SourceError(f"{self.where}: X refused {_what(e.response)} ({e.response.status_code}: "
                               f"{_messages(e)})") from None
         except requests.Timeout:
-            raise self._unavailable(f"no answer from X within {self.settings.timeout_seconds:g}s") from None
+            raise self.unavailable(f"no answer from X within {self.settings.timeout_seconds:g}s") from None
         except requests.ConnectionError as e:
-            raise self._unavailable(f"cannot reach X ({type(e).__name__})") from None
+            raise self.unavailable(f"cannot reach X ({type(e).__name__})") from None
         try:
             payload = response.json()
-        except requests.JSONDecodeError:
-            raise self._unavailable(f"X sent a body that is not JSON for {_what(response)}") from None
+        except (requests.JSONDecodeError, RecursionError):
+            raise self.unavailable(f"X sent a body that is not JSON for {_what(response)}") from None
         if not isinstance(payload, dict):
-            raise self._unavailable(f"X sent a JSON {type(payload).__name__}, not an object, for {_what(response)}")
+            raise self.unavailable(f"X sent a JSON {type(payload).__name__}, not an object, for {_what(response)}")
         self.backoff.reset()
         return Page(payload, rate_state(response.headers))
 
-    def _unavailable(self, reason: str) -> SourceUnavailable:
+    def unavailable(self, reason: str) -> SourceUnavailable:
         delay = self.backoff.next_delay()
         retry_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
         return SourceUnavailable(f"{self.where}: {reason}; retrying in {delay:.0f}s "
