@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-
 from bot.errors import ConfigError
 from bot.settings_filters import Filters, PriorityRule
+from bot.settings_yaml import MAX_CONFIG_BYTES, load_yaml
 
-__all__ = ["Settings", "load_settings", "parse_settings"]
+__all__ = ["Settings", "load_settings", "load_yaml", "parse_settings"]
 
 LABELS = ("queue", "direct_other", "about", "irrelevant")
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -209,6 +207,9 @@ def load_settings(path: str | Path) -> Settings:
     """Read and validate a config file; raise ConfigError naming the file, the line and what is wrong."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: the config file is {path.stat().st_size:,} bytes, more than the "
+                              f"{MAX_CONFIG_BYTES:,} a config file may have; is it the right file?")
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
@@ -218,13 +219,7 @@ def load_settings(path: str | Path) -> Settings:
 
 
 def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".")) -> Settings:
-    yaml = YAML(typ="rt")
-    try:
-        doc = yaml.load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{source}{line}: not valid YAML: {e.problem}") from None
+    doc = load_yaml(text, source)
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: the config must be a mapping of sections (brand:, sources:, ...)")
     try:

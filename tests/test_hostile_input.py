@@ -4,14 +4,18 @@ X payloads, config files that attack the YAML reader. Each stays a reject or a m
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli import main as cli
 from bot.entry import main as run_bot
-from bot.errors import SourceUnavailable
+from bot.errors import ConfigError, SourceUnavailable
 from bot.pipeline import Pipeline
 from bot.settings import Settings, load_settings
 from bot.sources.x import build_x_sources
@@ -19,6 +23,9 @@ from bot.sources.x_client import build_client
 from bot.store import Store
 from classifiers import RuleClassifier
 from tests.fake_x import TOKEN, FakeX, Reply, forward
+from tests.test_daemon import run_bot as run_daemon
+from tests.test_daemon import wait_for
+from tests.test_reload import Log
 
 GOOD = {"platform": "x", "text": "@Tulpair waar is mijn koffer?", "author": {"handle": "jan"},
         "created_at": "2026-11-20T08:00:00Z"}
@@ -138,3 +145,82 @@ def test_a_page_whose_meta_is_oddly_shaped_is_a_source_error_that_backs_off(
         source.fetch("1")
     assert e.value.retry_at is not None
     assert str(e.value).startswith("x:mentions:Tulpair: X sent a page whose 'meta' cannot be read (")
+
+
+# --- config files -------------------------------------------------------------------------------------------------
+
+ALIAS_BOMB = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+
+
+def config_with(write_config: Callable[..., Path], broken: str) -> Path:
+    """A valid config with `broken` appended: the file names and lines in the messages are real."""
+    return write_config(broken)
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    ("routing:\n  min_probability: 0.5\x00\n",
+     "line 18: the file holds a control character (U+0000) that YAML does not allow; remove it (it is invisible "
+     "in most editors)"),
+    ("routing:\n  min_probability: 0.5\x07\n",
+     "line 18: the file holds a control character (U+0007) that YAML does not allow; remove it (it is invisible "
+     "in most editors)"),
+    ("routing:\n  min_probability: " + "[" * 50_000 + "\n",
+     "line 18: the brackets nest more than 32 levels deep; a config needs a few levels (sections, lists and rules)"),
+    ("routing:\n" + "".join("  " * i + f"  k{i}:\n" for i in range(40)),
+     "line 49: the config nests more than 32 levels deep; a config needs a few levels (sections, lists and rules)"),
+    (ALIAS_BOMB,
+     "line 22: the aliases (*name) expand to more than 100,000 values; a config needs far fewer: write the "
+     "values out, or use fewer aliases"),
+])
+def test_a_hostile_config_is_refused_with_a_message_by_config_check(
+        broken: str, message: str, write_config: Callable[..., Path]) -> None:
+    config = config_with(write_config, broken)
+    result = CliRunner().invoke(cli, ["config", "check", str(config)])
+    assert (result.exit_code, result.output) == (2, f"Error: {config} {message}\n")
+
+
+def test_a_yaml_indentation_error_says_which_key_on_which_line(write_config: Callable[..., Path]) -> None:
+    config = config_with(write_config, "routing:\n  min_probability: 0.5\n queue_labels: [queue]\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(config)
+    assert str(e.value) == (f"{config} line 19: the indentation of 'queue_labels' does not match the lines above "
+                            f"it; line it up with the other lines of its section (spaces, two per level)")
+    config.write_text(config.read_text().replace(" queue_labels", "   queue_labels"))
+    with pytest.raises(ConfigError) as e:
+        load_settings(config)
+    assert str(e.value) == (f"{config} line 19: the indentation of 'queue_labels' does not match the lines above "
+                            f"it; line it up with the other lines of its section (spaces, two per level)")
+
+
+def test_an_alias_that_is_not_a_bomb_still_works(write_config: Callable[..., Path]) -> None:
+    config = write_config("filters:\n  exclude_keywords: &words [giveaway, winactie]\n"
+                          "  exclude_authors: *words\n")
+    assert load_settings(config).filters.exclude_keywords == ["giveaway", "winactie"]
+
+
+def test_sighup_with_a_hostile_config_keeps_the_daemon_polling_and_sigterm_stops_it(
+        write_config: Callable[..., Path], tmp_path: Path) -> None:
+    config = write_config()
+    valid = config.read_text(encoding="utf-8")
+    proc = run_daemon(config)
+    log = Log(proc)
+    try:
+        log.wait_for("daemon started")
+        for broken in ("routing:\n  min_probability: 0.5\x00\n", "routing: " + "[" * 50_000 + "\n", ALIAS_BOMB):
+            config.write_text(valid + broken, encoding="utf-8")
+            before = log.text.count("config change refused")
+            proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: log.text.count("config change refused") == before + 1, timeout=20)
+        assert proc.poll() is None
+        stopping = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        assert time.monotonic() - stopping < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close(proc)
+    assert proc.returncode == 0, log.text
+    assert "Traceback" not in log.text
