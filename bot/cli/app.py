@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.errors import ConfigError, WebcareError
+from bot.redaction import redact
 from bot.settings import Settings, load_settings
 from bot.store import Store
 
@@ -55,10 +56,10 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ConfigError as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {redact(str(e))}", err=True)
             raise SystemExit(2) from None
         except WebcareError as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {redact(str(e))}", err=True)
             raise SystemExit(1) from None
 
     return wrapper  # type: ignore[return-value]

@@ -14,6 +14,7 @@ from prometheus_client.metrics_core import Metric
 
 from bot.ops.health import health
 from bot.ops.state import ServiceState
+from bot.redaction import redact
 from bot.store import Status, Store
 
 __all__ = ["wsgi_app"]
@@ -60,7 +61,7 @@ class _FromStore:
         for row in self.store.source_status():
             for family, key in ((success, "last_success_at"), (failure, "last_error_at")):
                 if row.get(key):
-                    family.add_metric([row["source"]], datetime.fromisoformat(row[key]).timestamp())
+                    family.add_metric([redact(row["source"])], datetime.fromisoformat(row[key]).timestamp())
         yield success
         yield failure
 
@@ -86,7 +87,7 @@ def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                             ("Cache-Control", "no-store")])
             return [body]
-        return _text(start_response, "404 Not Found", f"no page {path}; try /healthz or /metrics\n")
+        return _text(start_response, "404 Not Found", redact(f"no page {path}; try /healthz or /metrics\n"))
 
     return app
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ops.state import ServiceState
+from bot.redaction import redact
 from bot.store import Store
 
 __all__ = ["health"]
@@ -36,4 +37,15 @@ def health(store: Store, state: ServiceState) -> tuple[bool, dict[str, Any]]:
         "database": {"writable": db_problem is None, "error": db_problem},
         "sources": sources,
     }
-    return healthy, report
+    return healthy, _redacted(report)
+
+
+def _redacted(value: Any) -> Any:
+    """Every string of the report through the secret mask: /healthz needs no login."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value

@@ -17,6 +17,7 @@ import requests
 import tweepy
 
 from bot.errors import RateLimited, SourceAuthError, SourceError, SourceUnavailable
+from bot.redaction import add_secrets
 from bot.settings import XSource as XSettings
 from bot.sources.x_pacing import Backoff, RateState, rate_state, retry_at_after_429
 
@@ -53,6 +54,12 @@ def bearer_token(settings: XSettings, environ: Mapping[str, str] | None = None) 
         raise SourceAuthError(
             f"X: the environment variable {settings.bearer_token_env} is not set; set it to the bearer token of "
             f"your X app (developer.x.com, Keys and tokens) before starting the bot"
+        )
+    add_secrets([token])  # masked wherever it might show up: logs, /healthz, error pages
+    if any(c.isspace() for c in token):
+        raise SourceAuthError(
+            f"X: the bearer token in {settings.bearer_token_env} holds a space or a line break; set it to the "
+            f"token alone, as developer.x.com shows it (copied whole, on one line)"
         )
     return token
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.errors import NotFound
 from bot.mention import Author, HandleMention, Mention, clean_text
+from bot.redaction import redact
 from bot.sources.base import Reject
 from bot.store.base import BaseStore, dumps, now
 from bot.store.records import PRIORITY_RANK, Outcome, Status
@@ -202,7 +203,8 @@ class MentionStore(BaseStore):
             self.db.table("source_status").update(source, row)
             self.db.execute("update source_status set polls = polls + 1 where source = ?", [source])
         else:
-            row.update(last_error_at=stamp, last_error_kind=kind or type(error).__name__, last_error=str(error)[:500])
+            row.update(last_error_at=stamp, last_error_kind=redact(kind or type(error).__name__),
+                       last_error=redact(str(error))[:500])
             self.db.table("source_status").update(source, row)
             self.db.execute("update source_status set polls = polls + 1, errors = errors + 1 where source = ?", [source])
 

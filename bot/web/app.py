@@ -21,6 +21,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot.errors import NotFound
 from bot.printable import LIST_LIMIT, printable, shorten
+from bot.redaction import redact
 from bot.settings import Settings
 from bot.store import Store
 
@@ -58,7 +59,8 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
     for module in (auth, queue_views, search_views, insight_views, users_views):
         app.register_blueprint(module.bp)
     # printable on every text that comes from a post or a person; autoescaping still does the HTML.
-    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten)
+    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten,
+                                   redact=redact)
     app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS, list_limit=LIST_LIMIT)
 
     @app.errorhandler(BadRequest)
