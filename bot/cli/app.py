@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.errors import ConfigError, WebcareError
+from bot.printable import printable
 from bot.redaction import redact
 from bot.settings import Settings, load_settings
 from bot.store import Store
@@ -63,6 +64,13 @@ def handles_errors(fn: F) -> F:
             raise SystemExit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def say(line: str) -> None:
+    """Print a line that holds stored text (handles, names, URLs, notes, reasons, posts) the way the web app
+    shows it: control characters and hidden formatting as visible symbols, so a post cannot clear the screen,
+    retitle the window or plant a link in the terminal (bot/printable.py). Tabs and newlines stay."""
+    click.echo(printable(line))
 
 
 pass_app = click.make_pass_decorator(Context)
