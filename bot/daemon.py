@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.classifier_choice import build_classifier
+from bot.errors import StoreError
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
 from bot.reload import ConfigWatcher
@@ -70,7 +72,12 @@ class Daemon:
             except Exception as e:  # noqa: BLE001 - a bug or bad input in one poll must not stop the daemon
                 log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
                 self.ops.metrics.observe_crash(scheduled.source.name, e)
-                self.store.record_poll(scheduled.source.name, e, type(e).__name__)
+                if isinstance(e, sqlite3.Error | StoreError):
+                    self.ops.record_write(e)
+                try:
+                    self.store.record_poll(scheduled.source.name, e, type(e).__name__)
+                except sqlite3.Error as again:  # the same full disk or lock: health already says so
+                    log.error("cannot record the failed poll of %s: %s", scheduled.source.name, again)
                 crashes = self._crashes[scheduled.source.name] = self._crashes.get(scheduled.source.name, 0) + 1
                 # Back off like a failing platform: a bug that repeats must not spin through polls.
                 result = PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
@@ -79,6 +86,7 @@ class Daemon:
                 self._delay(scheduled, result)
                 return result
             self._crashes.pop(scheduled.source.name, None)
+            self.ops.record_write(None)
         self.ops.metrics.observe_poll(result)
         self._delay(scheduled, result)
         return result

@@ -13,9 +13,10 @@ __all__ = ["health"]
 
 
 def health(store: Store, state: ServiceState) -> tuple[bool, dict[str, Any]]:
-    """(healthy, report). Healthy means the scheduler runs and the database is writable."""
+    """(healthy, report). Healthy means the scheduler runs and the database is writable: a write transaction
+    can start, and the daemon's last write did not fail (a full disk lets the first and fails the second)."""
     scheduler_alive = state.is_scheduler_alive()
-    db_problem = store.is_writable()
+    db_problem = store.is_writable() or state.write_problem()
     sources = []
     for row in store.source_status():
         ok_at, err_at = row.get("last_success_at"), row.get("last_error_at")
