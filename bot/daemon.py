@@ -44,12 +44,12 @@ class Daemon:
         self.settings = settings or load_settings(self.config_path)
         self.store = Store(self.settings.database_path)
         # Sources first: a missing credential is refused before seconds go to loading the model.
-        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
+        self.stopping = threading.Event()  # SIGTERM/SIGINT; also cuts a platform request in flight short
+        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store, self.stopping)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
-        self._stop = threading.Event()
         self._reread = threading.Event()  # SIGHUP: re-read the config now
         self.watcher = ConfigWatcher(self.config_path, self.settings)
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
@@ -128,7 +128,7 @@ class Daemon:
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
         for hook in self.on_started:
             hook(self)
-        while not self._stop.wait(0.5):
+        while not self.stopping.wait(0.5):
             if self._reread.is_set():
                 self._reread.clear()
                 with self._lock:
@@ -163,7 +163,7 @@ class Daemon:
         return WebServer(self.store, lambda: self.settings, mounts={"/healthz": ops, "/metrics": ops}).start()
 
     def stop(self) -> None:
-        self._stop.set()
+        self.stopping.set()
 
     def reload_config(self, force: bool = False) -> bool:
         """Take a changed, valid config file into use (bot/reload.py); True when the settings changed."""

@@ -85,7 +85,9 @@ class XSource(_Section):
     max_rate_limit_wait_seconds: float = Field(
         default=900, gt=0, description="The longest wait honoured after a 429."
     )
-    timeout_seconds: float = Field(default=30, gt=0, description="HTTP time-out per request.")
+    timeout_seconds: float = Field(
+        default=30, gt=0, description="The longest one HTTP request may take, from connecting to the last byte."
+    )
     max_backoff_seconds: float = Field(
         default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
     )

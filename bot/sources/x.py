@@ -9,6 +9,7 @@ past a post that was not stored; the pipeline records the error and the schedule
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -267,11 +268,12 @@ class XSearchSource(_XPoller):
 
 
 def build_x_sources(settings: Settings, ids: UserIds | None = None, client: tweepy.Client | None = None,
-                    environ: Mapping[str, str] | None = None) -> list[XMentionsSource | XSearchSource]:
+                    environ: Mapping[str, str] | None = None,
+                    stop: threading.Event | None = None) -> list[XMentionsSource | XSearchSource]:
     """The X sources a config enables, sharing one client: a mentions source per account, and the search.
     Raises SourceAuthError when the bearer token's environment variable is empty, ConfigError for a bad query."""
     x = settings.sources.x
-    client = client or build_client(x, environ)
+    client = client or build_client(x, environ, stop)
     accounts = list(dict.fromkeys(x.accounts or settings.brand.handles))
     brand_handles = list(dict.fromkeys([*settings.brand.handles, *settings.brand.own_accounts, *accounts]))
     brand = BrandAccounts.of(brand_handles)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -33,17 +35,49 @@ EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_
 USER_FIELDS = ["username", "name", "public_metrics"]
 
 
-class TimeoutSession(requests.Session):
-    """A requests Session with a default time-out: tweepy passes none, and a hung connection must not hold the
-    daemon's single poll slot forever."""
+class Cancelled(requests.Timeout):
+    """The daemon is stopping: a request in flight is given up at once."""
 
-    def __init__(self, timeout: float) -> None:
+
+class TimeoutSession(requests.Session):
+    """A requests Session whose every request is bounded in total time, from connecting to the last byte of the
+    body. tweepy passes no time-out, and requests' own is per socket read: a server that drips a byte every
+    second would hold the daemon's single poll slot for as long as it likes. `stop`, when set (SIGTERM), gives
+    up a request in flight at once.
+
+    The request runs in a worker thread that the caller stops waiting for at the deadline; the worker ends
+    when the connection does (its reads keep the per-read time-out)."""
+
+    def __init__(self, timeout: float, stop: threading.Event | None = None) -> None:
         super().__init__()
         self.timeout = timeout
+        self.stop = stop
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def send() -> None:
+            try:
+                response = requests.Session.request(self, method, url, *args, **kwargs)
+                response.content  # noqa: B018 - the whole body is read inside the deadline
+                outcome["response"] = response
+            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread, raised there
+                outcome["error"] = e
+            finally:
+                done.set()
+
+        threading.Thread(target=send, name="x-request", daemon=True).start()
+        deadline = time.monotonic() + self.timeout
+        while not done.wait(max(0.0, min(0.1, deadline - time.monotonic()))):
+            if self.stop is not None and self.stop.is_set():
+                raise Cancelled("the daemon is stopping")
+            if time.monotonic() >= deadline:
+                raise requests.Timeout(f"no complete answer within {self.timeout:g}s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]  # type: ignore[no-any-return]
 
 
 def bearer_token(settings: XSettings, environ: Mapping[str, str] | None = None) -> str:
@@ -64,12 +98,14 @@ def bearer_token(settings: XSettings, environ: Mapping[str, str] | None = None) 
     return token
 
 
-def build_client(settings: XSettings, environ: Mapping[str, str] | None = None) -> tweepy.Client:
+def build_client(settings: XSettings, environ: Mapping[str, str] | None = None,
+                 stop: threading.Event | None = None) -> tweepy.Client:
     """A tweepy Client that answers with requests' Response (so every call's rate-limit headers can be read)
-    and never waits on its own: tweepy's wait spins without a reset header and never retries a 5xx."""
+    and never waits on its own: tweepy's wait spins without a reset header and never retries a 5xx. Each
+    request is bounded by `timeout_seconds` in total; `stop` (the daemon's) cuts one in flight short."""
     client = tweepy.Client(bearer_token=bearer_token(settings, environ), return_type=requests.Response,
                            wait_on_rate_limit=False)
-    client.session = TimeoutSession(settings.timeout_seconds)
+    client.session = TimeoutSession(settings.timeout_seconds, stop)
     return client
 
 
@@ -127,6 +163,9 @@ class XApi:
         except tweepy.HTTPException as e:
             raise SourceError(f"{self.where}: X refused {_what(e.response)} ({e.response.status_code}: "
                               f"{_messages(e)})") from None
+        except Cancelled:
+            raise SourceUnavailable(f"{self.where}: the daemon is stopping; this poll was cut short and the "
+                                    f"checkpoint did not move") from None
         except requests.Timeout:
             raise self.unavailable(f"no answer from X within {self.settings.timeout_seconds:g}s") from None
         except requests.ConnectionError as e:
