@@ -20,7 +20,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.classifier_choice import build_classifier
-from bot.errors import StoreError
+from bot.errors import StoreError, WebcareError
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
 from bot.reload import ConfigWatcher
@@ -70,12 +70,16 @@ class Daemon:
             try:
                 result = self.pipeline.poll(scheduled.source)
             except Exception as e:  # noqa: BLE001 - a bug or bad input in one poll must not stop the daemon
-                log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
+                if isinstance(e, WebcareError):  # ours, with a message that says what to do: no traceback
+                    log.error("poll of %s failed; the next poll goes on: %s", scheduled.source.name, e)
+                else:
+                    log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
                 self.ops.metrics.observe_crash(scheduled.source.name, e)
                 if isinstance(e, sqlite3.Error | StoreError):
                     self.ops.record_write(e)
                 try:
-                    self.store.record_poll(scheduled.source.name, e, type(e).__name__)
+                    if not isinstance(e, StoreError):  # a busy or broken database cannot take the record either
+                        self.store.record_poll(scheduled.source.name, e, type(e).__name__)
                 except sqlite3.Error as again:  # the same full disk or lock: health already says so
                     log.error("cannot record the failed poll of %s: %s", scheduled.source.name, again)
                 crashes = self._crashes[scheduled.source.name] = self._crashes.get(scheduled.source.name, 0) + 1

@@ -143,6 +143,16 @@ class Web(_Section):
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port of the web app (0: any free port).")
     enabled: bool = Field(default=True, description="Serve the web app from the daemon.")
+    trusted_proxy: str | None = Field(
+        default=None,
+        description="Address of the TLS proxy in front of the web app (such as 127.0.0.1): its X-Forwarded-Proto "
+        "and X-Forwarded-For headers are believed. Empty: no proxy; those headers are ignored.",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Mark the session cookie Secure (sent over HTTPS only). Empty: on when `trusted_proxy` is set "
+        "or a request came over HTTPS.",
+    )
 
 
 class Storage(_Section):

@@ -83,8 +83,10 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: a login link must not send the user elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only a path on this site: a login link must not send the user elsewhere. A control character (a CR or LF
+    would split the Location header) or a backslash where browsers read it as '//' falls back to the queue."""
+    if (target and target.startswith("/") and not target.startswith(("//", "/\\"))
+            and not urlsplit(target).netloc and not any(c < " " or c == "\x7f" for c in target)):
         return target
     return url_for("queue.index")
 
