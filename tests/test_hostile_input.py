@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,10 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main as cli
+from bot.daemon import Daemon
 from bot.entry import main as run_bot
 from bot.errors import ConfigError, SourceUnavailable
 from bot.pipeline import Pipeline
 from bot.settings import Settings, load_settings
+from bot.sources.registry import Scheduled
 from bot.sources.x import build_x_sources
 from bot.sources.x_client import build_client
 from bot.store import Store
@@ -224,3 +227,37 @@ def test_sighup_with_a_hostile_config_keeps_the_daemon_polling_and_sigterm_stops
         log.close(proc)
     assert proc.returncode == 0, log.text
     assert "Traceback" not in log.text
+
+
+class _BuggySource:
+    """A source whose every fetch raises something that is not a SourceError (a bug in a platform's library)."""
+
+    name = "buggy"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def fetch(self, checkpoint: str | None) -> object:
+        self.calls += 1
+        raise AttributeError("'str' object has no attribute 'get'")
+
+
+def test_a_poll_that_keeps_raising_backs_off_instead_of_spinning(write_config: Callable[..., Path]) -> None:
+    config = write_config()
+    settings = load_settings(config)
+    daemon = Daemon(config, settings.model_copy(update={"web": settings.web.model_copy(update={"enabled": False})}))
+    buggy = _BuggySource()
+    daemon.scheduled = [Scheduled(buggy, 0.1, 0)]  # type: ignore[arg-type]
+
+    def stop_after_three_seconds(d: Daemon) -> None:
+        threading.Timer(3, d.stop).start()
+
+    daemon.on_started.append(stop_after_three_seconds)
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        assert daemon.run_forever() == 0
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    # Every 0.1 s would be 30 polls; doubling pauses (0.2, 0.4, 0.8, 1.6 s) allow five.
+    assert 2 <= buggy.calls <= 6
