@@ -46,7 +46,7 @@ def spike_alerts(spikes: Sequence[Spike], window: str, labels: Sequence[str]) ->
         out.append(Alert(
             key=f"spike:{top.term}", kind="spike", severity="warning",
             title=f"Rising: {names}",
-            summary=(f"{s.posts} posts in the last {window} with '{top.term}', about {top.expected:.1f} expected "
+            summary=(f"{s.posts} posts in the last {window} with '{top.term}', about {top.expected:.2g} expected "
                      f"(×{min(top.growth, 999):.0f}); a recurring problem to fix at its source"),
             detail={"terms": [{"term": t.term, "posts": t.count, "expected": round(t.expected, 2),
                                "p_value": t.p_value} for t in s.terms],

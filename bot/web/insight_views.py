@@ -46,7 +46,8 @@ def listening() -> ResponseReturnValue:
                          {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
     alerts = settings().alerts
     spikes = [a for a in store().alerts(status="firing", limit=100) if a.kind == "spike"]
-    return render_template("listening.html", result=result, chart=chart, spikes=spikes, alerts_enabled=alerts.enabled,
+    return render_template("listening.html", result=result, chart=chart, spikes=spikes, config=alerts,
+                           alerts_enabled=alerts.enabled,
                            spike_window=alerts.spike.window, baseline_days=alerts.spike.baseline_days)
 
 
