@@ -305,3 +305,12 @@ def test_a_dead_webhook_never_stops_the_daemon_polling(write_config: Callable[..
     assert proc.returncode == 0, err
     assert "not delivered to webhooks[0]:TEST_ALERT_WEBHOOK: cannot connect (ConnectionError)" in err
     assert hook.url not in err
+
+
+def test_a_wrong_alert_setting_is_refused_with_its_line(write_config: Callable[..., Path]) -> None:
+    path = write_config("alerts:\n  spike:\n    window: week\n  repeat_minuts: 5\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(path)
+    lines = str(e.value).splitlines()
+    assert lines[0].endswith("line 19: alerts.spike.window must be one of 'hour' or 'day', got 'week'")
+    assert lines[1].endswith("line 20: unknown key 'alerts.repeat_minuts'; did you mean 'repeat_minutes'?")
