@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.alerts import AlertEngine, check_webhooks
 from bot.classifier_choice import build_classifier
 from bot.errors import StoreError, WebcareError
 from bot.ops import OpsServer, ServiceState, wsgi_app
@@ -46,12 +47,18 @@ class Daemon:
         # Sources first: a missing credential is refused before seconds go to loading the model.
         self.stopping = threading.Event()  # SIGTERM/SIGINT; also cuts a platform request in flight short
         self.scheduled: list[Scheduled] = build_sources(self.settings, self.store, self.stopping)
+        check_webhooks(self.settings)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
         self._reread = threading.Event()  # SIGHUP: re-read the config now
         self.watcher = ConfigWatcher(self.config_path, self.settings)
+        self.alerts = AlertEngine(
+            self.store, lambda: self.settings, lambda: [s.source.name for s in self.scheduled],
+            classifier_failures=lambda: self.ops.metrics.registry.get_sample_value(
+                "webcare_classification_failures_total") or 0.0,
+        )
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
         self.on_started: list[Callable[[Daemon], None]] = []
@@ -70,28 +77,33 @@ class Daemon:
             try:
                 result = self.pipeline.poll(scheduled.source)
             except Exception as e:  # noqa: BLE001 - a bug or bad input in one poll must not stop the daemon
-                if isinstance(e, WebcareError):  # ours, with a message that says what to do: no traceback
-                    log.error("poll of %s failed; the next poll goes on: %s", scheduled.source.name, e)
-                else:
-                    log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
-                self.ops.metrics.observe_crash(scheduled.source.name, e)
-                if isinstance(e, sqlite3.Error | StoreError):
-                    self.ops.record_write(e)
-                try:
-                    if not isinstance(e, StoreError):  # a busy or broken database cannot take the record either
-                        self.store.record_poll(scheduled.source.name, e, type(e).__name__)
-                except sqlite3.Error as again:  # the same full disk or lock: health already says so
-                    log.error("cannot record the failed poll of %s: %s", scheduled.source.name, again)
-                crashes = self._crashes[scheduled.source.name] = self._crashes.get(scheduled.source.name, 0) + 1
-                # Back off like a failing platform: a bug that repeats must not spin through polls.
-                result = PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
-                                    error_kind=type(e).__name__,
-                                    next_poll_after=min(scheduled.interval_seconds * 2 ** min(crashes, 20), MAX_CRASH_BACKOFF))
-                self._delay(scheduled, result)
-                return result
+                return self._crashed(scheduled, e)
             self._crashes.pop(scheduled.source.name, None)
             self.ops.record_write(None)
         self.ops.metrics.observe_poll(result)
+        self._delay(scheduled, result)
+        return result
+
+    def _crashed(self, scheduled: Scheduled, e: Exception) -> PollResult:
+        """A poll raised past the pipeline: log it, count it, tell health, and back off like a failing platform
+        (doubling pauses), so a bug or a broken database that repeats does not spin through polls."""
+        name = scheduled.source.name
+        if isinstance(e, WebcareError):  # ours, with a message that says what to do: no traceback
+            log.error("poll of %s failed; the next poll goes on: %s", name, e)
+        else:
+            log.exception("poll of %s failed; the next poll goes on", name)
+        self.ops.metrics.observe_crash(name, e)
+        if isinstance(e, sqlite3.Error | StoreError):
+            self.ops.record_write(e)
+        try:
+            if not isinstance(e, StoreError):  # a busy or broken database cannot take the record either
+                self.store.record_poll(name, e, type(e).__name__)
+        except sqlite3.Error as again:  # the same full disk or lock: health already says so
+            log.error("cannot record the failed poll of %s: %s", name, again)
+        crashes = self._crashes[name] = self._crashes.get(name, 0) + 1
+        pause = min(scheduled.interval_seconds * 2 ** min(crashes, 20), MAX_CRASH_BACKOFF)
+        result = PollResult(name, error=f"{type(e).__name__}: {e}", error_kind=type(e).__name__,
+                            next_poll_after=pause)
         self._delay(scheduled, result)
         return result
 
@@ -120,6 +132,11 @@ class Daemon:
         if self.settings.storage.retention_days:
             self.scheduler.add_job(self.purge, "interval", id="retention", name="retention", hours=24,
                                    next_run_time=datetime.now(timezone.utc))
+        # Alerts in a job of their own, never inside the poll lock: a slow webhook holds up no poll.
+        every = self.settings.alerts.evaluate_every_seconds
+        self.scheduler.add_job(self.evaluate_alerts, "interval", id="alerts", name="alerts", seconds=every,
+                               max_instances=1, coalesce=True, misfire_grace_time=max(1, int(every)),
+                               next_run_time=datetime.now(timezone.utc) + timedelta(seconds=every))
         ops_server = None
         if self.settings.ops.port is not None:
             ops_server = OpsServer(wsgi_app(self.store, self.ops), self.settings.ops.host, self.settings.ops.port)
@@ -156,6 +173,15 @@ class Daemon:
                 purged = self.store.purge_older_than(days)
             log.info("retention: purged the text of %d mention(s) and %d reject(s) older than %d days",
                      purged.mentions, purged.rejects, days)
+
+    def evaluate_alerts(self) -> None:
+        """One evaluation of the alerts (alerts.enabled); a failure is logged and the next one goes on."""
+        if not self.settings.alerts.enabled:
+            return
+        try:
+            self.alerts.evaluate()
+        except Exception:  # noqa: BLE001 - alerts must never stop the daemon or its polls
+            log.exception("evaluating the alerts failed; the next evaluation goes on")
 
     def _start_web(self) -> WebServer | None:
         """The review app (web.enabled) in a waitress thread beside the scheduler, on the daemon's store."""

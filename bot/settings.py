@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from bot.errors import ConfigError
+from bot.settings_alerts import Alerts
 from bot.settings_filters import Filters, PriorityRule
 from bot.settings_yaml import MAX_CONFIG_BYTES, load_yaml
 
@@ -193,6 +194,7 @@ class Settings(_Section):
     storage: Storage = Field(default_factory=Storage)
     logging: Logging = Field(default_factory=Logging)
     ops: Ops = Field(default_factory=Ops)
+    alerts: Alerts = Field(default_factory=Alerts)
     # Where the file lives: relative paths in it resolve against this folder. Not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
