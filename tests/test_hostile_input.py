@@ -8,7 +8,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from bot.sources.x import build_x_sources
 from bot.sources.x_client import build_client
 from bot.store import Store
 from classifiers import RuleClassifier
+from tests.conftest import run_forever_here
 from tests.fake_x import TOKEN, FakeX, Reply, forward
 from tests.test_daemon import run_bot as run_daemon
 from tests.test_daemon import wait_for
@@ -35,13 +36,6 @@ GOOD = {"platform": "x", "text": "@Tulpair waar is mijn koffer?", "author": {"ha
 
 
 ENV = {"X_BEARER_TOKEN": TOKEN}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeX]:
-    f = FakeX().start()
-    yield f
-    f.stop()
 
 
 @pytest.fixture
@@ -253,11 +247,6 @@ def test_a_poll_that_keeps_raising_backs_off_instead_of_spinning(write_config: C
         threading.Timer(3, d.stop).start()
 
     daemon.on_started.append(stop_after_three_seconds)
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-    try:
-        assert daemon.run_forever() == 0
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+    assert run_forever_here(daemon) == 0
     # Every 0.1 s would be 30 polls; doubling pauses (0.2, 0.4, 0.8, 1.6 s) allow five.
     assert 2 <= buggy.calls <= 6

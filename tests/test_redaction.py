@@ -26,13 +26,6 @@ from tests.web_support import LEAD, LEAD_PASSWORD, fill, log_in, serving
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeX]:
-    f = FakeX().start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)

@@ -20,6 +20,7 @@ from bot.settings import Settings, load_settings
 from bot.sources.registry import Scheduled
 from bot.sources.x import build_x_sources
 from bot.sources.x_client import build_client
+from tests.conftest import run_forever_here
 from tests.fake_x import TOKEN, forward
 
 BODY = json.dumps({"data": [{"id": "90001", "username": "Tulpair", "name": "Tulpair"}]}).encode()
@@ -112,12 +113,7 @@ def test_sigterm_stops_the_daemon_within_ten_seconds_while_x_drips(
         threading.Thread(target=later, daemon=True).start()
 
     daemon.on_started.append(terminate_once_polling)
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-    try:
-        assert daemon.run_forever() == 0
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
+    assert run_forever_here(daemon) == 0
     assert sent and time.monotonic() - sent[0] < 10
     [status] = daemon.store.source_status()
     assert status["last_error"] == ("x:mentions:Tulpair: the daemon is stopping; this poll was cut short and the "
