@@ -158,8 +158,7 @@ class CareStore(MentionStore):
 
     def forget_preview(self, handle: str, brand_handles: Sequence[str] = ()) -> Forgotten:
         """What `forget_author` would erase, counted and nothing changed: for the question asked first."""
-        with self.db.atomic():
-            return self._forget(_handle(handle), "", brand_handles, erase=False)
+        return self._forget(_handle(handle), "", brand_handles, erase=False)
 
     def forget_author(self, handle: str, actor: str, brand_handles: Sequence[str] = ()) -> Forgotten:
         """Erase everything of one person: their mentions, decisions, queue items and feedback, the audit
