@@ -1,5 +1,6 @@
-"""A slow-drip X server on 127.0.0.1 (one byte every 0.3 s, so no single read ever times out) cannot hold a poll
-longer than `timeout_seconds`, and SIGTERM stops the daemon within 10 seconds while a request is in flight."""
+"""A slow-drip server on 127.0.0.1 (one byte every 0.3 s, so no single read ever times out) cannot hold a poll
+longer than `timeout_seconds`, nor an alert webhook longer than its time-out, and SIGTERM stops the daemon
+within 10 seconds while a request is in flight."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.alerts.webhook import deliver
 from bot.daemon import Daemon
 from bot.errors import SourceUnavailable
 from bot.settings import Settings, load_settings
@@ -118,3 +120,9 @@ def test_sigterm_stops_the_daemon_within_ten_seconds_while_x_drips(
     [status] = daemon.store.source_status()
     assert status["last_error"] == ("x:mentions:Tulpair: the daemon is stopping; this poll was cut short and the "
                                     "checkpoint did not move")
+
+
+def test_an_alert_webhook_that_drips_its_answer_is_given_up_after_its_time_out(drip: SlowDrip) -> None:
+    started = time.monotonic()
+    assert deliver(f"{drip.url}/hook", {"text": "a test alert"}, timeout=2) == "no answer within 2s"
+    assert time.monotonic() - started < 4

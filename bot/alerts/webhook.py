@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from bot.bounded_http import BoundedSession
 from bot.redaction import redact
 from bot.store import AlertRecord
 
@@ -54,8 +55,9 @@ def deliver(url: str, payload: dict[str, Any], timeout: float) -> str | None:
     """POST the payload; None when the webhook took it (2xx), else why not, in a few words."""
     try:
         # An alert can quote a source's last error: it leaves the process through the same mask as the logs.
-        r = requests.post(url, data=redact(json.dumps(payload)), headers={"Content-Type": "application/json"},
-                          timeout=(min(timeout, 5.0), timeout), allow_redirects=False)
+        with BoundedSession(timeout) as session:  # the whole POST within `timeout`, however slow the answer
+            r = session.post(url, data=redact(json.dumps(payload)), headers={"Content-Type": "application/json"},
+                             timeout=(min(timeout, 5.0), timeout), allow_redirects=False)
     except requests.Timeout:
         return f"no answer within {timeout:g}s"
     except requests.RequestException as e:

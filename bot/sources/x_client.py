@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 import requests
 import tweepy
 
+from bot.bounded_http import BoundedSession, Cancelled
 from bot.errors import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from bot.redaction import add_secrets
 from bot.settings import XSource as XSettings
@@ -33,51 +33,6 @@ TWEET_FIELDS = ["author_id", "created_at", "conversation_id", "in_reply_to_user_
                 "entities", "lang", "public_metrics", "display_text_range"]
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id", "in_reply_to_user_id"]
 USER_FIELDS = ["username", "name", "public_metrics"]
-
-
-class Cancelled(requests.Timeout):
-    """The daemon is stopping: a request in flight is given up at once."""
-
-
-class TimeoutSession(requests.Session):
-    """A requests Session whose every request is bounded in total time, from connecting to the last byte of the
-    body. tweepy passes no time-out, and requests' own is per socket read: a server that drips a byte every
-    second would hold the daemon's single poll slot for as long as it likes. `stop`, when set (SIGTERM), gives
-    up a request in flight at once.
-
-    The request runs in a worker thread that the caller stops waiting for at the deadline; the worker ends
-    when the connection does (its reads keep the per-read time-out)."""
-
-    def __init__(self, timeout: float, stop: threading.Event | None = None) -> None:
-        super().__init__()
-        self.timeout = timeout
-        self.stop = stop
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        kwargs.setdefault("timeout", self.timeout)
-        outcome: dict[str, Any] = {}
-        done = threading.Event()
-
-        def send() -> None:
-            try:
-                response = requests.Session.request(self, method, url, *args, **kwargs)
-                response.content  # noqa: B018 - the whole body is read inside the deadline
-                outcome["response"] = response
-            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread, raised there
-                outcome["error"] = e
-            finally:
-                done.set()
-
-        threading.Thread(target=send, name="x-request", daemon=True).start()
-        deadline = time.monotonic() + self.timeout
-        while not done.wait(max(0.0, min(0.1, deadline - time.monotonic()))):
-            if self.stop is not None and self.stop.is_set():
-                raise Cancelled("the daemon is stopping")
-            if time.monotonic() >= deadline:
-                raise requests.Timeout(f"no complete answer within {self.timeout:g}s")
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["response"]  # type: ignore[no-any-return]
 
 
 def bearer_token(settings: XSettings, environ: Mapping[str, str] | None = None) -> str:
@@ -105,7 +60,7 @@ def build_client(settings: XSettings, environ: Mapping[str, str] | None = None,
     request is bounded by `timeout_seconds` in total; `stop` (the daemon's) cuts one in flight short."""
     client = tweepy.Client(bearer_token=bearer_token(settings, environ), return_type=requests.Response,
                            wait_on_rate_limit=False)
-    client.session = TimeoutSession(settings.timeout_seconds, stop)
+    client.session = BoundedSession(settings.timeout_seconds, stop)
     return client
 
 
