@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.alerts import AlertEngine, check_webhooks
 from bot.classifier_choice import build_classifier
+from bot.errors import StoreError, WebcareError
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
 from bot.reload import ConfigWatcher
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Daemon"]
 
+MAX_CRASH_BACKOFF = 300.0  # seconds: the longest pause after polls that keep raising
+
 
 class Daemon:
     def __init__(self, config_path: str | Path, settings: Settings | None = None) -> None:
@@ -40,17 +45,24 @@ class Daemon:
         self.settings = settings or load_settings(self.config_path)
         self.store = Store(self.settings.database_path)
         # Sources first: a missing credential is refused before seconds go to loading the model.
-        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
+        self.stopping = threading.Event()  # SIGTERM/SIGINT; also cuts a platform request in flight short
+        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store, self.stopping)
+        check_webhooks(self.settings)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
-        self._stop = threading.Event()
         self._reread = threading.Event()  # SIGHUP: re-read the config now
         self.watcher = ConfigWatcher(self.config_path, self.settings)
+        self.alerts = AlertEngine(
+            self.store, lambda: self.settings, lambda: [s.source.name for s in self.scheduled],
+            classifier_failures=lambda: self.ops.metrics.registry.get_sample_value(
+                "webcare_classification_failures_total") or 0.0,
+        )
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
         self.on_started: list[Callable[[Daemon], None]] = []
+        self._crashes: dict[str, int] = {}  # polls in a row that raised, per source
 
     def run_once(self) -> list[PollResult]:
         """One poll of every enabled source, then return (`run_bot.py --once`)."""
@@ -65,12 +77,37 @@ class Daemon:
             try:
                 result = self.pipeline.poll(scheduled.source)
             except Exception as e:  # noqa: BLE001 - a bug or bad input in one poll must not stop the daemon
-                log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
-                self.ops.metrics.observe_crash(scheduled.source.name, e)
-                self.store.record_poll(scheduled.source.name, e, type(e).__name__)
-                return PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
-                                  error_kind=type(e).__name__)
+                return self._crashed(scheduled, e)
+            self._crashes.pop(scheduled.source.name, None)
+            self.ops.record_write(None)
         self.ops.metrics.observe_poll(result)
+        self._delay(scheduled, result)
+        return result
+
+    def _crashed(self, scheduled: Scheduled, e: Exception) -> PollResult:
+        """A poll raised past the pipeline: log it, count it, tell health, and back off like a failing platform
+        (doubling pauses), so a bug or a broken database that repeats does not spin through polls."""
+        name = scheduled.source.name
+        if isinstance(e, WebcareError):  # ours, with a message that says what to do: no traceback
+            log.error("poll of %s failed; the next poll goes on: %s", name, e)
+        else:
+            log.exception("poll of %s failed; the next poll goes on", name)
+        self.ops.metrics.observe_crash(name, e)
+        if isinstance(e, sqlite3.Error | StoreError):
+            self.ops.record_write(e)
+        try:
+            if not isinstance(e, StoreError):  # a busy or broken database cannot take the record either
+                self.store.record_poll(name, e, type(e).__name__)
+        except sqlite3.Error as again:  # the same full disk or lock: health already says so
+            log.error("cannot record the failed poll of %s: %s", name, again)
+        crashes = self._crashes[name] = self._crashes.get(name, 0) + 1
+        pause = min(scheduled.interval_seconds * 2 ** min(crashes, 20), MAX_CRASH_BACKOFF)
+        result = PollResult(name, error=f"{type(e).__name__}: {e}", error_kind=type(e).__name__,
+                            next_poll_after=pause)
+        self._delay(scheduled, result)
+        return result
+
+    def _delay(self, scheduled: Scheduled, result: PollResult) -> None:
         if result.next_poll_after and self.scheduler is not None:
             # The source asks for a pause (rate limits): move its next run, keep its interval.
             job = self.scheduler.get_job(scheduled.source.name)
@@ -78,7 +115,6 @@ class Daemon:
                 later = datetime.now(timezone.utc) + timedelta(seconds=result.next_poll_after)
                 if job.next_run_time is None or job.next_run_time < later:
                     job.modify(next_run_time=later)
-        return result
 
     def run_forever(self) -> int:
         """Poll on the configured intervals until SIGTERM or SIGINT; returns the exit code."""
@@ -96,6 +132,11 @@ class Daemon:
         if self.settings.storage.retention_days:
             self.scheduler.add_job(self.purge, "interval", id="retention", name="retention", hours=24,
                                    next_run_time=datetime.now(timezone.utc))
+        # Alerts in a job of their own, never inside the poll lock: a slow webhook holds up no poll.
+        every = self.settings.alerts.evaluate_every_seconds
+        self.scheduler.add_job(self.evaluate_alerts, "interval", id="alerts", name="alerts", seconds=every,
+                               max_instances=1, coalesce=True, misfire_grace_time=max(1, int(every)),
+                               next_run_time=datetime.now(timezone.utc) + timedelta(seconds=every))
         ops_server = None
         if self.settings.ops.port is not None:
             ops_server = OpsServer(wsgi_app(self.store, self.ops), self.settings.ops.host, self.settings.ops.port)
@@ -108,7 +149,7 @@ class Daemon:
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
         for hook in self.on_started:
             hook(self)
-        while not self._stop.wait(0.5):
+        while not self.stopping.wait(0.5):
             if self._reread.is_set():
                 self._reread.clear()
                 with self._lock:
@@ -133,6 +174,15 @@ class Daemon:
             log.info("retention: purged the text of %d mention(s) and %d reject(s) older than %d days",
                      purged.mentions, purged.rejects, days)
 
+    def evaluate_alerts(self) -> None:
+        """One evaluation of the alerts (alerts.enabled); a failure is logged and the next one goes on."""
+        if not self.settings.alerts.enabled:
+            return
+        try:
+            self.alerts.evaluate()
+        except Exception:  # noqa: BLE001 - alerts must never stop the daemon or its polls
+            log.exception("evaluating the alerts failed; the next evaluation goes on")
+
     def _start_web(self) -> WebServer | None:
         """The review app (web.enabled) in a waitress thread beside the scheduler, on the daemon's store."""
         if not self.settings.web.enabled:
@@ -143,7 +193,7 @@ class Daemon:
         return WebServer(self.store, lambda: self.settings, mounts={"/healthz": ops, "/metrics": ops}).start()
 
     def stop(self) -> None:
-        self._stop.set()
+        self.stopping.set()
 
     def reload_config(self, force: bool = False) -> bool:
         """Take a changed, valid config file into use (bot/reload.py); True when the settings changed."""
