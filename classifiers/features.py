@@ -6,6 +6,7 @@ The rule classifier decides on these alone; the trained classifier feeds them be
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from classifiers.decision import Brand
 
 __all__ = ["FEATURE_NAMES", "Signals", "extract", "normalise_text", "word_pattern"]
 
-_LINK = re.compile(r"https?://\S+|www\.\S+", re.I)
+_LINK = re.compile(r"https?://\S+|www\.\S+|\{link\}", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
 
 
@@ -141,7 +142,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "complaint", "praise", "peer_question", "spam", "news", "other_handles", "has_link", "is_reply",
     "brand_handle_at_end", "repost_of_brand",
     "brand_in_leading_handles", "leading_other_handle", "quotes_a_post", "via_handle", "brand_hashtag",
-    "hashtags", "closed", "many_handles", "handle_as_subject", "brand_handle_as_subject",
+    "hashtags", "closed", "many_handles", "handle_as_subject", "brand_handle_as_subject", "only_handles",
 )
 
 
@@ -172,7 +173,8 @@ def normalise_text(text: str, brand: Brand) -> str:
     def handle(m: re.Match[str]) -> str:
         return "@brand" if m.group(1).casefold() in own else "@user"
 
-    text = _LINK.sub("http", text)
+    # Older clients and exports leave HTML entities ("&amp;") and placeholders ("{link}") in the text.
+    text = _LINK.sub("http", html.unescape(text))
     text = _HANDLE.sub(handle, text)
     for name in sorted(brand.names, key=len, reverse=True):
         if name.strip():
@@ -271,6 +273,8 @@ def extract(mention: Mention, brand: Brand) -> Signals:
         fire("no_brand_reference", "no reference to us")
 
     body = fold(_HANDLE.sub(" ", _LINK.sub(" ", text[prefix_end:])))
+    if not re.search(r"\w", body):
+        fire("only_handles", "says nothing beside handles and links")
     if SECOND_PERSON.search(body):
         fire("second_person", "speaks to us (you, jullie)", min(len(SECOND_PERSON.findall(body)), 3) / 3)
     if THIRD_PERSON.search(body):

@@ -100,3 +100,18 @@ def test_a_repost_of_our_own_post_is_told_apart_from_other_reposts() -> None:
     theirs = signals("RT @nos: Tulpair schrapt 40 vluchten", is_repost=True)
     assert "repost_of_brand" in ours and "is_repost" not in ours
     assert "is_repost" in theirs and "repost_of_brand" not in theirs
+
+
+def test_signals_read_the_structure_real_posts_use() -> None:
+    assert "brand_in_leading_handles" in signals("@jan @Tulpair same here, still no bag")
+    assert "quotes_a_post" in signals('\u201c@Tulpair: 12 new routes!\u201d yeah right')
+    assert "via_handle" in signals("Tulpair cuts 40 flights http://t.co/x via @nos")
+    assert "brand_hashtag" in signals("queue at the gate again #tulpair")
+    assert "no_brand_reference" not in signals("queue at the gate again #tulpair")
+    assert "handle_as_subject" in signals("@Tulpair buys rival for $2bn http://t.co/x")
+    assert "handle_as_subject" not in signals("@Tulpair where is my bag?")
+    assert "brand_handle_as_subject" in signals("so apparently @Tulpair put a fee on seats now")
+    assert "closed" in signals("@Tulpair works now, found it")
+    assert "closed" not in signals("@Tulpair still not resolved")
+    assert "praise" not in signals("@Tulpair it is not fixed")
+    assert "only_handles" in signals("@Tulpair")
