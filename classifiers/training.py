@@ -135,7 +135,7 @@ def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha
     texts = "\n".join(sorted(f"{e.label}\t{e.priority}\t{e.mention.text}" for e in examples))
     tuned = hashlib.sha256(b"".join(delta[k].tobytes() for k in sorted(delta))).hexdigest() if delta else "none"
     digest = hashlib.sha256(
-        f"{texts}|{alpha}|{seed}|{encoder.sha256_}|{encoder.precision_}|{tuned}".encode()).hexdigest()[:8]
+        f"{texts}|{alpha}|{seed}|{encoder.sha256_}|{encoder.precision_}|{tuned}|{FEATURE_NAMES}".encode()).hexdigest()[:8]
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "seed": seed, "alpha": alpha,
         "hidden": HIDDEN, "ensemble": ENSEMBLE, "encoder_precision": encoder.precision_,
