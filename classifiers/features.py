@@ -85,9 +85,14 @@ NEWS = word_pattern(
 # A greeting or address word right before the brand handle: "Dear @X", "hey @X", "Hoi @X", "thanks @X".
 VOCATIVE_BEFORE = word_pattern(
     "dear", "hey", "hi", "hello", "hallo", "hoi", "beste", "geachte", "goedemorgen", "goedemiddag", "goedenavond",
-    "morning", "good morning", "yo", "thanks", "thank you", "thx", "bedankt", "dank", "dankjewel", "ok", "oi",
-    "please", "pls", "help", "hulp", "come on", "kom op", "seriously", "serieus", "waarom", "why", "so", "dus",
-    "ey", "he", "hé", "attn", "hee",
+    "morning", "good morning", "yo", "thanks", "thank you", "thx", "bedankt", "dank", "dankjewel", "oi",
+    "please", "pls", "help", "hulp", "attn",
+    at_end=True,
+)
+# Words that make a vocative only when the handle is set off after them ("so @x, why ...", "dus @x?"):
+# "so @x crew are striking" uses the handle as a name.
+WEAK_VOCATIVE_BEFORE = word_pattern(
+    "ok", "come on", "kom op", "seriously", "serieus", "waarom", "why", "so", "dus", "ey", "he", "hé", "hee",
     at_end=True,
 )
 # A preposition right before the brand handle: the post talks ABOUT the brand to someone else.
@@ -227,7 +232,8 @@ def extract(mention: Mention, brand: Brand) -> Signals:
     for h in brand_typed:
         before = fold(text[max(0, h.start - 25) : h.start]).rstrip(" ,:;-")
         tail = text[h.end : h.end + 2]
-        if VOCATIVE_BEFORE.search(before[-16:]) or (
+        set_off = tail[:1] in {",", ":", "?", "!"} or not text[h.end :].strip()
+        if VOCATIVE_BEFORE.search(before[-16:]) or (WEAK_VOCATIVE_BEFORE.search(before[-16:]) and set_off) or (
             h is not first and tail[:1] in {",", ":"}
         ):
             fire("brand_vocative", "addressed: speaks to us by handle")

@@ -111,6 +111,24 @@ def model_inputs(encoder: Encoder, mentions: Sequence[Mention], brands: Sequence
     return np.hstack([embeddings, features.reshape(len(mentions), len(feature_names))]), signals
 
 
+def _without(probabilities: dict[str, float], *labels: Label) -> dict[str, float]:
+    """The probabilities with `labels` ruled out, the rest scaled to sum to one."""
+    kept = {k: (0.0 if k in labels else v) for k, v in probabilities.items()}
+    total = sum(kept.values())
+    if total <= 0:
+        kept = {k: (0.0 if k in labels else 1.0) for k in probabilities}
+        total = sum(kept.values())
+    return {k: v / total for k, v in kept.items()}
+
+
+def _asks_peers(s: dict[str, float]) -> bool:
+    """A question to peers in which nothing addresses us: no leading or vocative handle, not in a thread we
+    are in, not a reply to our post or a direct message."""
+    addressed = ("brand_handle_leading", "brand_vocative", "brand_in_leading_handles", "is_reply_to_brand",
+                 "is_direct_message")
+    return bool(s["peer_question"]) and not any(s[name] for name in addressed)
+
+
 class TrainedClassifier:
     """The estimator contract: the constructor stores settings, `load()` reads the head and the encoder."""
 
@@ -144,11 +162,16 @@ class TrainedClassifier:
     def _decision(self, mention: Mention, signals: Any, p: np.ndarray) -> Decision:
         assert self.head_ is not None
         probabilities = {lab: float(v) for lab, v in zip(self.head_.labels, p, strict=True)}
-        if mention.is_direct_message:
+        if signals.values["by_brand"]:
+            # Our own account's posts are never for the queue or for listening (LABELING.md: irrelevant).
+            probabilities = _without(probabilities, Label.QUEUE, Label.DIRECT_OTHER, Label.ABOUT)
+        elif mention.is_direct_message:
             # A direct message is said to us by its nature: it cannot be talk about us to others.
-            probabilities[Label.ABOUT.value] = 0.0
-            total = sum(probabilities.values()) or 1.0
-            probabilities = {k: v / total for k, v in probabilities.items()}
+            probabilities = _without(probabilities, Label.ABOUT)
+        elif _asks_peers(signals.values):
+            # "Anyone else's @brand app down?": a question to other people with our handle inside the sentence
+            # is said to them, not to us (LABELING.md, step 1), however much it sounds like a request.
+            probabilities = _without(probabilities, Label.QUEUE, Label.DIRECT_OTHER)
         label = Label(max(probabilities, key=probabilities.__getitem__))
         reasons = [*signals.reasons.values(), _TEXT_REASON[label]]
         if label is Label.QUEUE:
