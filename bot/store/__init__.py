@@ -5,7 +5,7 @@ In the flow it sits right after the sources: a mention is stored raw before anyt
 """
 
 from bot.sources.base import Reject
-from bot.store import schema, schema_ops, schema_web, schema_x
+from bot.store import schema, schema_ops, schema_scale, schema_web, schema_x
 from bot.store.care import CareStore, Forgotten, Purged
 from bot.store.insights import InsightStore, LeftOut, QueueTimes
 from bot.store.mentions import MAX_ATTEMPTS, MentionStore
@@ -21,4 +21,4 @@ __all__ = ["MAX_ATTEMPTS", "Forgotten", "Outcome", "Purged", "QueueItem", "Rejec
 class Store(PeriodStore, XUserStore, UserStore, InsightStore, CareStore, QueueStore):
     """All of the store's operations on one database file."""
 
-    migration_sets = [schema.core, schema_ops.ops, schema_web.web, schema_x.x]
+    migration_sets = [schema.core, schema_ops.ops, schema_web.web, schema_x.x, schema_scale.scale]

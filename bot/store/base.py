@@ -49,6 +49,28 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, sort_keys=True)
 
 
+def cut_columns(column: str, name: str) -> str:
+    """SQL for the first bytes of a text column, its size in bytes and its length, as `name`_head, _size and
+    _length: a list reads only the start of a huge post. It cuts bytes, not characters, because SQLite's text
+    functions stop at a NUL character. One parameter: the bytes to read (`cut_bytes`)."""
+    return (f"substr(cast({column} as blob), 1, ?) as {name}_head, length(cast({column} as blob)) as {name}_size, "
+            f"length({column}) as {name}_length")
+
+
+def cut_bytes(limit: int) -> int:
+    return 4 * limit  # UTF-8 takes at most 4 bytes a character
+
+
+def cut_text(head: bytes | None, size: int | None, length: int | None, limit: int) -> tuple[str, int]:
+    """(the text cut to `limit` characters, the whole text's length) from the three `cut_columns`."""
+    # Only the last character can be split by the byte cut; "ignore" drops that partial one.
+    text = (head or b"").decode("utf-8", "ignore")
+    if (size or 0) <= len(head or b""):
+        return text, len(text)
+    # SQLite's length() stops at a NUL: the text read so far is then the better count.
+    return text[:limit], max(length or 0, len(text))
+
+
 class BaseStore:
     """Opens the file, applies pending migrations once, and hands each thread its own connection."""
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.errors import StoreError
 from bot.store.base import now
 from bot.store.mentions import MentionStore
+from bot.store.schema_scale import COUNTED_LABEL
 
 __all__ = ["CareStore", "Forgotten", "Purged"]
 
@@ -92,6 +93,7 @@ class CareStore(MentionStore):
         self.db.execute("pragma secure_delete = on")
         with self.db.atomic():
             keys = f"(platform, mention_id) in ({_THEIRS})"
+            self._uncount(handle)
             feedback = self.db.execute(f"delete from feedback where {keys}", [handle]).rowcount
             self.db.execute(f"delete from audit_log where {keys}", [handle])
             items = self.db.execute(f"delete from queue_items where {keys}", [handle]).rowcount
@@ -102,6 +104,19 @@ class CareStore(MentionStore):
             self._audit(actor, "forget", detail={"mentions": mentions})
         self.db.execute("pragma wal_checkpoint(truncate)")
         return Forgotten(int(mentions), int(decisions), int(items), int(feedback))
+
+    def _uncount(self, handle: str) -> None:
+        """Take one person's mentions out of the counts kept per day, before their rows go."""
+        self.db.execute(
+            "update daily_counts set mentions = mentions - gone.n from ("
+            f"select substr(m.created_at, 1, 10) as day, {COUNTED_LABEL} as label, count(*) as n from mentions m "
+            "join decisions d on d.platform = m.platform and d.mention_id = m.id and d.id = (select max(l.id) "
+            "from decisions l where l.platform = m.platform and l.mention_id = m.id) "
+            "where lower(m.author_handle) = lower(?) group by 1, 2) as gone "
+            "where daily_counts.day = gone.day and daily_counts.label = gone.label",
+            [handle],
+        )
+        self.db.execute("delete from daily_counts where mentions <= 0")
 
     def is_writable(self, timeout: float = 1.0) -> str | None:
         """None when a write transaction can start within `timeout` seconds, else the reason it cannot.

@@ -14,6 +14,7 @@ from bot.mention import Author, HandleMention, Mention, clean_text
 from bot.sources.base import Reject
 from bot.store.base import BaseStore, dumps, now
 from bot.store.records import PRIORITY_RANK, Outcome, Status
+from bot.store.schema_scale import COUNTED_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class MentionStore(BaseStore):
         transaction. Returns the queue item's id when queued."""
         decided = now()
         with self.db.atomic():
+            self._count_decision(mention, outcome)
             decision_id = self.db.table("decisions").insert(
                 {
                     "platform": mention.platform, "mention_id": mention.id, "decided_at": decided,
@@ -117,6 +119,24 @@ class MentionStore(BaseStore):
                 [mention.platform, mention.id],
             )
         return item_id
+
+    def _count_decision(self, mention: Mention, outcome: Outcome) -> None:
+        """Move the mention's count in `daily_counts` from its previous latest decision's label (a re-run) to
+        this one's, so the stats never recount the mentions table."""
+        label = "filtered" if outcome.outcome == "filtered" else outcome.label or "unknown"
+        key = [mention.platform, mention.id]
+        previous = self.db.execute(
+            f"select substr(m.created_at, 1, 10), {COUNTED_LABEL} from mentions m join decisions d "
+            "on d.platform = m.platform and d.mention_id = m.id where m.platform = ? and m.id = ? "
+            "order by d.id desc limit 1", key,
+        ).fetchone()
+        if previous:
+            self.db.execute("update daily_counts set mentions = mentions - 1 where day = ? and label = ?", previous)
+        self.db.execute(
+            "insert into daily_counts (day, label, mentions) select substr(created_at, 1, 10), ?, 1 from mentions "
+            "where platform = ? and id = ? on conflict (day, label) do update set mentions = mentions + 1",
+            [label, *key],
+        )
 
     def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int:
         priority = outcome.priority or "normal"

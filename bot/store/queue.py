@@ -7,17 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import InvalidTransition, NotFound
-from bot.store.base import now
+from bot.store.base import cut_bytes, cut_columns, cut_text, now
 from bot.store.mentions import MentionStore
 from bot.store.records import PRIORITY_RANK, Outcome, QueueItem, Status
 
-_ITEM_SELECT = """
-select q.*, m.text, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
+_ITEM_COLUMNS = """
+select q.*, {text}, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
        m.in_reply_to_post_id, d.label, d.probabilities, d.reasons, d.priority_reasons
 from queue_items q
-join mentions m on m.platform = q.platform and m.id = q.mention_id
+cross join mentions m on m.platform = q.platform and m.id = q.mention_id
 left join decisions d on d.id = q.decision_id
 """
+# CROSS JOIN keeps the queue the outer loop, walked in its index's order: with a language filter SQLite would
+# otherwise start from every mention in that language.
+_MENTION_JOIN = " cross join mentions m on m.platform = q.platform and m.id = q.mention_id"
+_ITEM_SELECT = _ITEM_COLUMNS.format(text="m.text")
+# Lists cut long texts in SQL: a hostile post of megabytes is not read whole to show its first lines.
+_CUT_SELECT = _ITEM_COLUMNS.format(text=cut_columns("m.text", "text"))
 ORDERS = {
     "urgent": "q.priority_rank, coalesce(q.due_at, q.created_at), q.id",
     "newest": "m.created_at desc, q.id desc",
@@ -26,29 +32,60 @@ ORDERS = {
 LABELS = ("queue", "direct_other", "about", "irrelevant")
 
 
+def _with_cut_text(row: dict[str, Any], limit: int) -> dict[str, Any]:
+    text, length = cut_text(row.pop("text_head"), row.pop("text_size"), row.pop("text_length"), limit)
+    return {**row, "text": text, "text_length": length}
+
+
 class QueueStore(MentionStore):
     def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                    order: str = "urgent", assignee: str | None = None, lang: str | None = None,
-                   limit: int = 100, offset: int = 0, holder: str | None = None) -> list[QueueItem]:
+                   limit: int = 100, offset: int = 0, holder: str | None = None,
+                   cut: int | None = None) -> list[QueueItem]:
         """Queue items, most urgent first by default. status 'open' means new or claimed; None means all.
         `assignee` is who claimed an item; `holder` who it is 'by' now (the closer of a closed item, else the
-        claimant)."""
+        claimant). `cut`: texts are cut to that many characters (`text_length` keeps the whole length)."""
         where, args = self._queue_where(status, priority, assignee, lang, holder)
-        sql = _ITEM_SELECT + where + f" order by {ORDERS[order]} limit ? offset ?"
-        return [QueueItem.from_row(r) for r in self.db.query(sql, [*args, limit, offset])]
+        # The page's ids first, from the index alone, then the rows of those: a deep page skips index entries,
+        # not joined rows (OFFSET still builds every row it skips).
+        join = _MENTION_JOIN if lang or order != "urgent" else ""
+        page = (f" where q.id in (select q.id from queue_items q{join}{where} order by {ORDERS[order]} "
+                f"limit ? offset ?) order by {ORDERS[order]}")
+        if cut is None:
+            return [QueueItem.from_row(r) for r in self.db.query(_ITEM_SELECT + page, [*args, limit, offset])]
+        rows = self.db.query(_CUT_SELECT + page, [cut_bytes(cut), *args, limit, offset])
+        return [QueueItem.from_row(_with_cut_text(r, cut)) for r in rows]
 
     def count_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                     assignee: str | None = None, lang: str | None = None, holder: str | None = None) -> int:
         """How many items `list_queue` with the same filters would give without a limit."""
+        if not (assignee or lang or holder):
+            return self._kept_count(status, priority)
         where, args = self._queue_where(status, priority, assignee, lang, holder)
-        sql = "select count(*) from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id"
+        # The join only when a mention's column is asked for: a count then reads one index alone.
+        sql = "select count(*) from queue_items q" + (_MENTION_JOIN if lang else "")
         return int(self.db.execute(sql + where, args).fetchone()[0])
 
+    def _kept_count(self, status: str | list[str] | None, priority: str | None) -> int:
+        """The same count from `queue_counts`, which triggers keep for every change of an item."""
+        statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
+        where, args = ["items > 0"], []
+        if statuses:
+            where.append(f"status in ({', '.join('?' * len(statuses))})")
+            args += [Status(s).value for s in statuses]
+        if priority:
+            where.append("priority_rank = ?")
+            args.append(PRIORITY_RANK.get(priority, -1))
+        row = self.db.execute(f"select sum(items) from queue_counts where {' and '.join(where)}", args).fetchone()
+        return int(row[0] or 0)
+
     def queue_languages(self) -> list[str]:
-        """The languages of the posts in the queue, for a filter's choices."""
+        """The languages of the stored posts, for the queue's language filter. Read by jumping through the
+        language index from one language to the next (a handful of seeks, not a pass over every mention)."""
         rows = self.db.execute(
-            "select distinct m.lang from queue_items q join mentions m on m.platform = q.platform "
-            "and m.id = q.mention_id where m.lang is not null and m.lang != '' order by 1"
+            "with recursive langs(lang) as (select min(lang) from mentions where lang > '' union all "
+            "select (select min(lang) from mentions where lang > langs.lang) from langs where langs.lang is not null) "
+            "select lang from langs where lang is not null"
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -61,13 +98,14 @@ class QueueStore(MentionStore):
             where.append(f"q.status in ({', '.join('?' * len(statuses))})")
             args += [Status(s).value for s in statuses]
         if priority:
-            where.append("q.priority = ?")
-            args.append(priority)
+            # By its rank, which the queue's indexes hold in their order; an unknown priority matches nothing.
+            where.append("q.priority_rank = ?")
+            args.append(PRIORITY_RANK.get(priority, -1))
         if assignee:
             where.append("q.assignee = ?")
             args.append(assignee)
         if holder:
-            where.append("coalesce(q.closed_by, q.assignee) = ?")
+            where.append("coalesce(q.closed_by, q.assignee) = ?")  # the expression of idx_queue_holder
             args.append(holder)
         if lang:
             where.append("m.lang = ?")
@@ -88,7 +126,8 @@ class QueueStore(MentionStore):
         acting at once cannot both succeed."""
         item = self.get_item(item_id)
         stamp = now()
-        sets = ", ".join(f"{k} = ?" for k in changes)
+        # A first-claim time, once set, stays: a release and a new claim do not move it.
+        sets = ", ".join(f"{k} = coalesce({k}, ?)" if k == "first_claimed_at" else f"{k} = ?" for k in changes)
         with self.db.atomic():
             cursor = self.db.execute(
                 f"update queue_items set {sets}, updated_at = ? where id = ? "
@@ -106,8 +145,10 @@ class QueueStore(MentionStore):
         return self.get_item(item_id)
 
     def claim(self, item_id: int, agent: str) -> QueueItem:
+        stamp = now()
         return self._transition(item_id, agent, "claim", (Status.NEW,),
-                                {"status": Status.CLAIMED.value, "assignee": agent, "claimed_at": now()})
+                                {"status": Status.CLAIMED.value, "assignee": agent, "claimed_at": stamp,
+                                 "first_claimed_at": stamp})
 
     def release(self, item_id: int, agent: str) -> QueueItem:
         return self._transition(item_id, agent, "release", (Status.CLAIMED,),
@@ -183,5 +224,6 @@ class QueueStore(MentionStore):
 
     def queue_counts(self) -> dict[tuple[str, str], int]:
         """Queue size by (status, priority)."""
-        rows = self.db.execute("select status, priority, count(*) from queue_items group by 1, 2").fetchall()
-        return {(s, p): int(n) for s, p, n in rows}
+        rows = self.db.execute("select status, priority_rank, items from queue_counts where items > 0").fetchall()
+        names = {rank: name for name, rank in PRIORITY_RANK.items()}
+        return {(s, names.get(r, "normal")): int(n) for s, r, n in rows}

@@ -62,6 +62,8 @@ class QueueItem:
     priority_reasons: tuple[str, ...]
     in_reply_to_post_id: str | None
     closed_by: str | None = None
+    text_length: int = 0  # of the whole text: a list's `text` may be cut (see QueueStore.list_queue)
+    first_claimed_at: str | None = None
 
     @property
     def holder(self) -> str | None:
@@ -86,4 +88,5 @@ class QueueItem:
             probabilities=json.loads(row["probabilities"] or "{}"), reasons=tuple(json.loads(row["reasons"] or "[]")),
             priority_reasons=tuple(json.loads(row["priority_reasons"] or "[]")),
             in_reply_to_post_id=row["in_reply_to_post_id"], closed_by=row.get("closed_by"),
+            text_length=row.get("text_length") or len(row["text"] or ""), first_claimed_at=row.get("first_claimed_at"),
         )

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from bot.errors import InvalidTransition, NotFound
+from bot.printable import LIST_LIMIT
 from bot.store import QueueItem
 from bot.web.app import store
 from bot.web.auth import safe_next
@@ -47,7 +48,7 @@ def _items(f: dict[str, str]) -> tuple[list[QueueItem], Page]:
     query = {"status": None if f["status"] == "all" else f["status"], "priority": f["priority"] or None,
              "holder": holder, "lang": f["lang"] or None}
     page = Page(page_number(request.args.get("page")), PAGE_SIZE, store().count_queue(**query))
-    return store().list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, **query), page
+    return store().list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, cut=LIST_LIMIT, **query), page
 
 
 def _parents(items: list[QueueItem]) -> dict[int, Any]:
