@@ -52,9 +52,11 @@ def dumps(value: Any) -> str:
 def cut_columns(column: str, name: str) -> str:
     """SQL for the first bytes of a text column, its size in bytes and its length, as `name`_head, _size and
     _length: a list reads only the start of a huge post. It cuts bytes, not characters, because SQLite's text
-    functions stop at a NUL character. One parameter: the bytes to read (`cut_bytes`)."""
-    return (f"substr(cast({column} as blob), 1, ?) as {name}_head, length(cast({column} as blob)) as {name}_size, "
-            f"length({column}) as {name}_length")
+    functions stop at a NUL character; a text holding a NUL is read whole (its length is only known so), which
+    only hostile input does. One parameter: the bytes to read (`cut_bytes`)."""
+    blob = f"cast({column} as blob)"
+    return (f"case when instr({blob}, x'00') > 0 then {blob} else substr({blob}, 1, ?) end as {name}_head, "
+            f"length({blob}) as {name}_size, length({column}) as {name}_length")
 
 
 def cut_bytes(limit: int) -> int:
@@ -66,9 +68,8 @@ def cut_text(head: bytes | None, size: int | None, length: int | None, limit: in
     # Only the last character can be split by the byte cut; "ignore" drops that partial one.
     text = (head or b"").decode("utf-8", "ignore")
     if (size or 0) <= len(head or b""):
-        return text, len(text)
-    # SQLite's length() stops at a NUL: the text read so far is then the better count.
-    return text[:limit], max(length or 0, len(text))
+        return text[:limit], len(text)
+    return text[:limit], length or 0
 
 
 class BaseStore:

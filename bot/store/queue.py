@@ -69,7 +69,8 @@ class QueueStore(MentionStore):
     def _kept_count(self, status: str | list[str] | None, priority: str | None) -> int:
         """The same count from `queue_counts`, which triggers keep for every change of an item."""
         statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
-        where, args = ["items > 0"], []
+        where: list[str] = ["items > 0"]
+        args: list[Any] = []
         if statuses:
             where.append(f"status in ({', '.join('?' * len(statuses))})")
             args += [Status(s).value for s in statuses]
@@ -92,7 +93,8 @@ class QueueStore(MentionStore):
     @staticmethod
     def _queue_where(status: str | list[str] | None, priority: str | None, assignee: str | None,
                      lang: str | None, holder: str | None) -> tuple[str, list[Any]]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
         if statuses:
             where.append(f"q.status in ({', '.join('?' * len(statuses))})")
