@@ -20,7 +20,7 @@ from bot.ops.state import ServiceState
 from bot.settings import load_settings
 from bot.store import Outcome, Store
 from bot.web import WebServer
-from tests.web_support import AGENT, AGENT_PASSWORD, fill, log_in
+from web_support import AGENT, AGENT_PASSWORD, fill, log_in
 
 LARGE = ("mentions", "decisions", "queue_items", "audit_log", "feedback")
 # A plan line that reads a whole large table: "SCAN mentions", "SCAN m" (an alias). "SCAN ... USING INDEX"

@@ -4,6 +4,8 @@ how the team keeps up. Windows end on the newest stored day, so a paused or repl
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, render_template, request
@@ -13,7 +15,7 @@ from flask_login import login_required
 from bot.web import stats as st
 from bot.web.app import settings, store
 from bot.web.charts import stacked_bars
-from bot.web.listening import listen
+from bot.web.listening import day_terms, ignored, rank
 
 bp = Blueprint("insights", __name__)
 
@@ -34,14 +36,48 @@ def _until(default: str | None) -> date:
     return date.fromisoformat(default) if default else _today()
 
 
+class DayTerms:
+    """Each day's term counts, kept between looks at /listening and counted again only for a day whose `about`
+    mentions changed (new, re-decided or erased ones move the store's fingerprint of the day): two weeks of
+    posts are tokenised once, not at every page view."""
+
+    KEEP = 64  # days kept; a window is 14
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # (database, day, ignored words) -> (the store's fingerprint of the day, its posts and term counts)
+        self._days: dict[tuple[str, date, frozenset[str]], tuple[tuple[int, int, int], tuple[int, Counter[str]]]] = {}
+
+    def window(self, since: date, until: date, ignore: frozenset[str]) -> dict[date, tuple[int, Counter[str]]]:
+        s = store()
+        found = {}
+        for day_text, fingerprint in s.about_days(since.isoformat(), until.isoformat()).items():
+            day = date.fromisoformat(day_text)
+            key = (str(s.path), day, ignore)
+            with self._lock:
+                kept = self._days.get(key)
+            if kept is None or kept[0] != fingerprint:
+                counted = day_terms((text for _, text in s.about_texts(day_text, day_text)), ignore)
+                with self._lock:
+                    self._days[key] = (fingerprint, counted)
+                    for old in sorted(self._days, key=lambda k: k[1])[:-self.KEEP]:
+                        del self._days[old]
+                kept = (fingerprint, counted)
+            found[day] = kept[1]
+        return found
+
+
+_DAY_TERMS = DayTerms()
+
+
 @bp.route("/listening")
 @login_required
 def listening() -> ResponseReturnValue:
     until = _until(store().latest_mention_day())
     since = until - timedelta(days=13)
     brand = settings().brand
-    result = listen(store().about_texts(since.isoformat(), until.isoformat()), until,
-                    [brand.name, *brand.names, *brand.handles])
+    ignore = ignored([brand.name, *brand.names, *brand.handles])
+    result = rank(_DAY_TERMS.window(since, until, ignore), until)
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
                          {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
     return render_template("listening.html", result=result, chart=chart)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["Listening", "RisingTerm", "listen"]
+__all__ = ["Listening", "RisingTerm", "day_terms", "ignored", "listen", "rank"]
 
 _TOKEN = re.compile(r"[#]?[^\W\d_][\w'’-]*", re.UNICODE)
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+")
@@ -71,24 +71,48 @@ def terms(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
     return found
 
 
+def ignored(brand_words: Sequence[str]) -> frozenset[str]:
+    """The words a brand's names and handles consist of: never listed as terms."""
+    return frozenset(part.lower() for w in brand_words for part in [w, *w.split()])
+
+
+def day_terms(texts: Iterable[str], ignore: frozenset[str] = frozenset()) -> tuple[int, Counter[str]]:
+    """One day's posts: how many, and in how many of them each term occurs."""
+    counted: Counter[str] = Counter()
+    posts = 0
+    for text in texts:
+        posts += 1
+        counted.update(terms(text, ignore))
+    return posts, counted
+
+
 def listen(posts: Iterable[tuple[str, str]], until: date, brand_words: Sequence[str] = (), top: int = 15,
            min_count: int = 2) -> Listening:
     """Count `about` posts per day over the two weeks ending `until` and rank the terms of the last seven days
     by growth against the seven before. A term needs `min_count` posts this week to be listed at all."""
     start = until - timedelta(days=13)
-    split = until - timedelta(days=6)
-    ignore = frozenset(part.lower() for w in brand_words for part in [w, *w.split()])
-    per_day: Counter[date] = Counter()
-    this_week: Counter[str] = Counter()
-    last_week: Counter[str] = Counter()
+    by_day: dict[date, list[str]] = {}
     for day_text, text in posts:
         day = date.fromisoformat(day_text)
-        if not start <= day <= until:
-            continue
-        per_day[day] += 1
-        (this_week if day >= split else last_week).update(terms(text, ignore))
+        if start <= day <= until:
+            by_day.setdefault(day, []).append(text)
+    ignore = ignored(brand_words)
+    return rank({day: day_terms(texts, ignore) for day, texts in by_day.items()}, until, top, min_count)
+
+
+def rank(per_day: Mapping[date, tuple[int, Counter[str]]], until: date, top: int = 15,
+         min_count: int = 2) -> Listening:
+    """`listen` from each day's (posts, term counts), which a caller may keep between looks (`day_terms`)."""
+    start = until - timedelta(days=13)
+    split = until - timedelta(days=6)
+    this_week: Counter[str] = Counter()
+    last_week: Counter[str] = Counter()
+    for day, (_, counted) in per_day.items():
+        if start <= day <= until:
+            (this_week if day >= split else last_week).update(counted)
     rising = [RisingTerm(t, n, last_week[t]) for t, n in this_week.items() if n >= min_count and n > last_week[t]]
     # Fastest growth first; among equals the more frequent, then phrases before their single words.
     rising.sort(key=lambda r: (-r.growth, -r.this_week, -len(r.term.split()), r.term))
-    days = tuple((start + timedelta(days=i), per_day[start + timedelta(days=i)]) for i in range(14))
+    days = tuple((start + timedelta(days=i), per_day.get(start + timedelta(days=i), (0, Counter()))[0])
+                 for i in range(14))
     return Listening(until, days, tuple(rising[:top]))
