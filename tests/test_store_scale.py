@@ -61,8 +61,8 @@ def test_an_older_database_gets_its_first_claims_and_counts_filled_in(tmp_path: 
     at = (NOW - timedelta(days=2)).isoformat()
     for i, label, outcome_ in ((1, "queue", "queued"), (2, "queue", "queued"), (3, "about", "not_queued"),
                                (4, None, "filtered"), (4, "about", "not_queued")):
-        db["mentions"].insert({"platform": "x", "id": str(i), "text": "t", "state": "done", "created_at": at},
-                              ignore=True)
+        db["mentions"].insert({"platform": "x", "id": str(i), "text": "t", "state": "done", "created_at": at,
+                               "author_handle": "Jan"}, ignore=True)
         db["decisions"].insert({"platform": "x", "mention_id": str(i), "outcome": outcome_, "label": label})
     for i in (1, 2):
         db["queue_items"].insert({"id": i, "platform": "x", "mention_id": str(i), "status": "new",
@@ -81,6 +81,8 @@ def test_an_older_database_gets_its_first_claims_and_counts_filled_in(tmp_path: 
     assert store.volume_by_day(DAY, DAY) == [(DAY, "about", 2), (DAY, "queue", 2)]
     assert store.queue_counts() == {("claimed", "high"): 1, ("resolved", "high"): 1}
     assert store.count_queue("open") == 1 and store.count_queue(None) == 2
+    assert store.recent_contacts("x", "JAN") == 2  # the author kept on the items, matched case-blind
+    assert store.recent_contacts("x", "JAN", days=1) == 0
 
 
 def test_day_counts_follow_a_re_decision_and_forget_but_not_retention(tmp_path: Path) -> None:
@@ -111,6 +113,8 @@ def test_queue_counts_follow_every_transition_and_forget(tmp_path: Path) -> None
                                     ("new", "high"): 1}
     assert (store.count_queue("open"), store.count_queue("dismissed"), store.count_queue(None, "high"),
             store.count_queue(None, "low")) == (2, 2, 5, 0)
+    assert (store.recent_contacts("x", "Jan"), store.recent_contacts("x", "KIM"), store.recent_contacts("y", "kim")) \
+        == (2, 3, 0)
     store.forget_author("jan", "privacy")
     assert store.queue_counts() == {("dismissed", "high"): 2, ("new", "high"): 1}
     assert store.count_queue(None) == len(store.list_queue(None, limit=100)) == 3

@@ -146,9 +146,13 @@ class MentionStore(BaseStore):
         if existing:
             return int(existing[0])
         stamp = now()
+        author = self.db.execute(
+            "select lower(author_handle) from mentions where platform = ? and id = ?", [platform, mention_id]
+        ).fetchone()
         item_id = self.db.table("queue_items").insert(
             {
                 "platform": platform, "mention_id": mention_id, "decision_id": decision_id,
+                "author_key": author[0] if author else None,
                 "status": Status.NEW.value, "priority": priority, "priority_rank": PRIORITY_RANK[priority],
                 "due_at": outcome.due_at.isoformat() if outcome.due_at else None, "created_at": stamp,
                 "updated_at": stamp,
@@ -171,8 +175,7 @@ class MentionStore(BaseStore):
         """How often this author entered the queue lately: a repeat contact deserves more care."""
         since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
         row = self.db.execute(
-            "select count(*) from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id "
-            "where m.platform = ? and lower(m.author_handle) = lower(?) and q.created_at >= ?",
+            "select count(*) from queue_items where platform = ? and author_key = lower(?) and created_at >= ?",
             [platform, author_handle, since],
         ).fetchone()
         return int(row[0])

@@ -82,3 +82,15 @@ def m004_queue_counts(db: Database) -> None:
         "when old.status is not new.status or old.priority_rank is not new.priority_rank "
         f"begin {take.format('old')} {add.format('new')} end"
     )
+
+
+@scale()
+def m005_queue_author(db: Database) -> None:
+    """The author's handle (case-folded as lower() does) on the queue item: the router's 'repeat contact' count
+    reads the author's recent items in one index range, not every mention the author ever wrote."""
+    db.table("queue_items").add_column("author_key", str)
+    db.execute(
+        "update queue_items set author_key = lower(m.author_handle) from mentions m "
+        "where m.platform = queue_items.platform and m.id = queue_items.mention_id"
+    )
+    db.execute("create index if not exists idx_queue_author on queue_items(platform, author_key, created_at)")
