@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, render_template, request
@@ -15,7 +14,8 @@ from flask_login import login_required
 from bot.web import stats as st
 from bot.web.app import settings, store
 from bot.web.charts import stacked_bars
-from bot.web.listening import day_terms, ignored, rank
+from bot.terms import TermCounts, brand_ignore, stop_words
+from bot.web.listening import day_terms, rank
 
 bp = Blueprint("insights", __name__)
 
@@ -45,19 +45,20 @@ class DayTerms:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # (database, day, ignored words) -> (the store's fingerprint of the day, its posts and term counts)
-        self._days: dict[tuple[str, date, frozenset[str]], tuple[tuple[int, int, int], tuple[int, Counter[str]]]] = {}
+        # (database, day, ignored words, stop words) -> (the store's fingerprint of the day, its term counts)
+        self._days: dict[tuple[str, date, frozenset[str], frozenset[str]], tuple[tuple[int, int, int], TermCounts]] = {}
 
-    def window(self, since: date, until: date, ignore: frozenset[str]) -> dict[date, tuple[int, Counter[str]]]:
+    def window(self, since: date, until: date, ignore: frozenset[str],
+               stop: frozenset[str]) -> dict[date, TermCounts]:
         s = store()
         found = {}
         for day_text, fingerprint in s.about_days(since.isoformat(), until.isoformat()).items():
             day = date.fromisoformat(day_text)
-            key = (str(s.path), day, ignore)
+            key = (str(s.path), day, ignore, stop)
             with self._lock:
                 kept = self._days.get(key)
             if kept is None or kept[0] != fingerprint:
-                counted = day_terms((text for _, text in s.about_texts(day_text, day_text)), ignore)
+                counted = day_terms((text for _, text in s.about_texts(day_text, day_text)), ignore, stop)
                 with self._lock:
                     self._days[key] = (fingerprint, counted)
                     for old in sorted(self._days, key=lambda k: k[1])[:-self.KEEP]:
@@ -76,11 +77,16 @@ def listening() -> ResponseReturnValue:
     until = _until(store().latest_mention_day())
     since = until - timedelta(days=13)
     brand = settings().brand
-    ignore = ignored([brand.name, *brand.names, *brand.handles])
-    result = rank(_DAY_TERMS.window(since, until, ignore), until)
+    languages = tuple(settings().alerts.spike.languages)
+    ignore, stop = brand_ignore([brand.name, *brand.names, *brand.handles]), stop_words(languages)
+    result = rank(_DAY_TERMS.window(since, until, ignore, stop), until)
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
                          {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
-    return render_template("listening.html", result=result, chart=chart)
+    alerts = settings().alerts
+    spikes = [a for a in store().alerts(status="firing", limit=100) if a.kind == "spike"]
+    return render_template("listening.html", result=result, chart=chart, spikes=spikes, config=alerts,
+                           alerts_enabled=alerts.enabled,
+                           spike_window=alerts.spike.window, baseline_days=alerts.spike.baseline_days)
 
 
 @bp.route("/stats")
