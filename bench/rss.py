@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest import generate  # noqa: E402
+from web import stop  # noqa: E402
 
 CONFIG = """\
 brand: {{name: Tulpair, handles: [Tulpair, TulpairHelp], names: [Tulpair, Tulp Air]}}
@@ -88,11 +88,7 @@ def main() -> int:
               f"after web requests: {rss:.0f} MB (peak {peak:.0f} MB)")
     finally:
         store.close()
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(60)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+        stop(daemon)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -36,22 +36,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from ingest import TEXTS  # noqa: E402
 from bot.mention import Author, Mention  # noqa: E402
 from bot.store import Outcome, Store  # noqa: E402
 
-TEXTS = (
-    "@Tulpair mijn koffer is niet aangekomen op Schiphol, vlucht TP{n}. Wat nu?",
-    "Dear @Tulpair, you charged my card twice for booking TPX{n}. Please refund the second payment.",
-    "nooit meer Tulp Air, {n} minuten vertraging en geen excuses. echt niet normaal",
-    "@Tulpair thanks for the upgrade on TP{n}, lovely crew!",
-    "lol @Tulpair strikes again, flight {n} cancelled #travel",
-    "@Tulpair kunnen jullie mijn vlucht {n} omboeken naar morgen?",
-    "Anyone else stuck at gate D{n} waiting for @Tulpair? Third hour now",
-    "@TulpairHelp my daughter's medication is in the lost bag, flight TP{n}, please help urgently",
-    "Win a free trip!!! click here {n} #Tulpair #giveaway",
-    "@Tulpair waarom is mijn terugbetaling voor boeking {n} nog steeds niet binnen? Al 3 keer gebeld",
-)
 LABELS = (("queue", 0.15), ("direct_other", 0.10), ("about", 0.45), ("irrelevant", 0.20), ("filtered", 0.10))
 PRIORITIES = (("urgent", 0.03), ("high", 0.17), ("normal", 0.60), ("low", 0.20))
 SLA_MINUTES = {"urgent": 15, "high": 60, "normal": 240, "low": 1440}
@@ -336,12 +326,18 @@ def drive(db: Path, agents: int, seconds: float, think: float) -> tuple[dict[str
             a.join(seconds + 300)
         return times, errors, queue_size
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def stop(process: subprocess.Popen[str] | subprocess.Popen[bytes], wait: float = 60.0) -> None:
+    """SIGTERM, as a service manager stops it; killed only if it does not end in time."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(wait)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def cli(db: Path, runs: int) -> dict[str, list[float]]:

@@ -37,6 +37,22 @@ def _with_cut_text(row: dict[str, Any], limit: int) -> dict[str, Any]:
     return {**row, "text": text, "text_length": length}
 
 
+def _state_where(prefix: str, status: str | list[str] | None, priority: str | None) -> tuple[list[str], list[Any]]:
+    """Conditions on an item's status ('open' is new or claimed) and priority, for `prefix`status and
+    `prefix`priority_rank: the queue's columns and the kept counts' alike."""
+    where: list[str] = []
+    args: list[Any] = []
+    statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
+    if statuses:
+        where.append(f"{prefix}status in ({', '.join('?' * len(statuses))})")
+        args += [Status(s).value for s in statuses]
+    if priority:
+        # By its rank, which the queue's indexes hold in their order; an unknown priority matches nothing.
+        where.append(f"{prefix}priority_rank = ?")
+        args.append(PRIORITY_RANK.get(priority, -1))
+    return where, args
+
+
 class QueueStore(MentionStore):
     def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                    order: str = "urgent", assignee: str | None = None, lang: str | None = None,
@@ -68,16 +84,9 @@ class QueueStore(MentionStore):
 
     def _kept_count(self, status: str | list[str] | None, priority: str | None) -> int:
         """The same count from `queue_counts`, which triggers keep for every change of an item."""
-        statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
-        where: list[str] = ["items > 0"]
-        args: list[Any] = []
-        if statuses:
-            where.append(f"status in ({', '.join('?' * len(statuses))})")
-            args += [Status(s).value for s in statuses]
-        if priority:
-            where.append("priority_rank = ?")
-            args.append(PRIORITY_RANK.get(priority, -1))
-        row = self.db.execute(f"select sum(items) from queue_counts where {' and '.join(where)}", args).fetchone()
+        where, args = _state_where("", status, priority)
+        row = self.db.execute(f"select sum(items) from queue_counts where {' and '.join(['items > 0', *where])}",
+                              args).fetchone()
         return int(row[0] or 0)
 
     def queue_languages(self) -> list[str]:
@@ -93,16 +102,7 @@ class QueueStore(MentionStore):
     @staticmethod
     def _queue_where(status: str | list[str] | None, priority: str | None, assignee: str | None,
                      lang: str | None, holder: str | None) -> tuple[str, list[Any]]:
-        where: list[str] = []
-        args: list[Any] = []
-        statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
-        if statuses:
-            where.append(f"q.status in ({', '.join('?' * len(statuses))})")
-            args += [Status(s).value for s in statuses]
-        if priority:
-            # By its rank, which the queue's indexes hold in their order; an unknown priority matches nothing.
-            where.append("q.priority_rank = ?")
-            args.append(PRIORITY_RANK.get(priority, -1))
+        where, args = _state_where("q.", status, priority)
         if assignee:
             where.append("q.assignee = ?")
             args.append(assignee)
