@@ -58,12 +58,15 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="webcare-bench-rss-"))
     db = args.db or work / "rss.db"
     stream = work / "stream.jsonl"
-    generate(stream, args.count)
+    store = Store(db)
+    before = store.count_mentions()
+    # A store that replayed before resumes its replay checkpoint (a line number): the lines up to it are
+    # skipped, the `count` after it are new mentions (ids above any stored).
+    skip = int(store.checkpoint("replay") or 0)
+    generate(stream, skip + args.count, first_id=70_000_000 + before)
     port = free_port()
     config = work / "rss.yaml"
     config.write_text(CONFIG.format(stream=stream, db=db, port=port))
-    store = Store(db)
-    before = store.count_mentions()
     daemon = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "--config", str(config)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
