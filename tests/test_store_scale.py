@@ -14,11 +14,13 @@ from bot.store import Outcome, Store, schema, schema_ops, schema_web, schema_x
 from bot.store.queue import QueueStore
 
 NOW = datetime.now(timezone.utc)
-DAY = (NOW - timedelta(days=2)).date().isoformat()
+# Noon two days ago: a few minutes either side stay on that day whatever time the test runs.
+NOON = (NOW - timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
+DAY = NOON.date().isoformat()
 
 
-def mention(i: int, author: str = "jan", text: str = "@Tulpair waar is mijn koffer?", days_ago: int = 2) -> Mention:
-    return Mention("x", str(i), text, Author(str(i), author), NOW - timedelta(days=days_ago, minutes=i), lang="nl")
+def mention(i: int, author: str = "jan", text: str = "@Tulpair waar is mijn koffer?") -> Mention:
+    return Mention("x", str(i), text, Author(str(i), author), NOON - timedelta(minutes=i), lang="nl")
 
 
 def outcome(label: str) -> Outcome:
@@ -58,7 +60,7 @@ def test_an_older_database_gets_its_first_claims_and_counts_filled_in(tmp_path: 
     _OldStore(tmp_path / "w.db").close()
     # Rows as the code before these migrations wrote them: the first claim only in the audit log.
     db = sqlite_utils.Database(tmp_path / "w.db")
-    at = (NOW - timedelta(days=2)).isoformat()
+    at = NOON.isoformat()
     for i, label, outcome_ in ((1, "queue", "queued"), (2, "queue", "queued"), (3, "about", "not_queued"),
                                (4, None, "filtered"), (4, "about", "not_queued")):
         db["mentions"].insert({"platform": "x", "id": str(i), "text": "t", "state": "done", "created_at": at,

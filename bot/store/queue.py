@@ -47,8 +47,10 @@ def _state_where(prefix: str, status: str | list[str] | None, priority: str | No
         where.append(f"{prefix}status in ({', '.join('?' * len(statuses))})")
         args += [Status(s).value for s in statuses]
     if priority:
-        # By its rank, which the queue's indexes hold in their order; an unknown priority matches nothing.
-        where.append(f"{prefix}priority_rank = ?")
+        # By its rank, which the queue's indexes hold in their order; an unknown priority matches nothing. With
+        # several statuses (open: new or claimed), the unary + keeps SQLite on the status index (the few open
+        # items) rather than walking every item of that priority.
+        where.append(f"{'+' if statuses and len(statuses) > 1 and prefix else ''}{prefix}priority_rank = ?")
         args.append(PRIORITY_RANK.get(priority, -1))
     return where, args
 
