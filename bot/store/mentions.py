@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.errors import NotFound
 from bot.mention import Author, HandleMention, Mention, clean_text
+from bot.redaction import redact
 from bot.sources.base import Reject
 from bot.store.base import BaseStore, dumps, now
 from bot.store.records import PRIORITY_RANK, Outcome, Status
@@ -34,7 +35,13 @@ def _row(m: Mention, source: str) -> dict[str, Any]:
         "handles": dumps([h.__dict__ for h in m.handles]), "raw": dumps(m.raw), "source": source,
         "fetched_at": now(), "state": "pending", "attempts": 0,
     }
-    # Hostile text (lone surrogates) must not stop the batch: SQLite takes only valid UTF-8.
+    return storable(row)
+
+
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with every text value made valid UTF-8: hostile or broken input (lone surrogates, from bad bytes
+    or bad JSON escapes) must not stop a batch, and SQLite takes only valid UTF-8. Every row a source's input
+    reaches (mentions and rejects alike) goes through here."""
     return {k: clean_text(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
@@ -73,9 +80,9 @@ class MentionStore(BaseStore):
                 self.db.table("mentions").insert_all(rows, ignore=True)
             after = self.db.conn.total_changes
             for r in rejects:
-                self.db.table("rejects").insert(
+                self.db.table("rejects").insert(storable(
                     {"source": source, "location": r.location, "reason": r.reason, "raw": r.raw, "at": now()}
-                )
+                ))
             if checkpoint is not None:
                 self.db.table("checkpoints").upsert(
                     {"source": source, "value": checkpoint, "updated_at": now()}, pk="source"
@@ -125,11 +132,7 @@ class MentionStore(BaseStore):
         this one's, so the stats never recount the mentions table."""
         label = "filtered" if outcome.outcome == "filtered" else outcome.label or "unknown"
         key = [mention.platform, mention.id]
-        previous = self.db.execute(
-            f"select substr(m.created_at, 1, 10), {COUNTED_LABEL} from mentions m join decisions d "
-            "on d.platform = m.platform and d.mention_id = m.id where m.platform = ? and m.id = ? "
-            "order by d.id desc limit 1", key,
-        ).fetchone()
+        previous = self._counted_as(mention.platform, mention.id)
         if previous:
             self.db.execute("update daily_counts set mentions = mentions - 1 where day = ? and label = ?", previous)
         self.db.execute(
@@ -137,6 +140,15 @@ class MentionStore(BaseStore):
             "where platform = ? and id = ? on conflict (day, label) do update set mentions = mentions + 1",
             [label, *key],
         )
+
+    def _counted_as(self, platform: str, mention_id: str) -> tuple[str, str] | None:
+        """(day, label) a decided mention is counted under in `daily_counts`; None when it is not decided."""
+        row = self.db.execute(
+            f"select substr(m.created_at, 1, 10), {COUNTED_LABEL} from mentions m join decisions d "
+            "on d.platform = m.platform and d.mention_id = m.id where m.platform = ? and m.id = ? "
+            "order by d.id desc limit 1", [platform, mention_id],
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
 
     def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int:
         priority = outcome.priority or "normal"
@@ -223,7 +235,8 @@ class MentionStore(BaseStore):
             self.db.execute("update source_status set polls = polls + 1, consecutive_errors = 0 where source = ?",
                             [source])
         else:
-            row.update(last_error_at=stamp, last_error_kind=kind or type(error).__name__, last_error=str(error)[:500])
+            row.update(last_error_at=stamp, last_error_kind=redact(kind or type(error).__name__),
+                       last_error=redact(str(error))[:500])
             self.db.table("source_status").update(source, row)
             self.db.execute("update source_status set polls = polls + 1, errors = errors + 1, "
                             "consecutive_errors = consecutive_errors + 1 where source = ?", [source])
