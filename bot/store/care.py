@@ -94,6 +94,9 @@ class CareStore(MentionStore):
             keys = f"(platform, mention_id) in ({_THEIRS})"
             feedback = self.db.execute(f"delete from feedback where {keys}", [handle]).rowcount
             self.db.execute(f"delete from audit_log where {keys}", [handle])
+            # Their posts leave the conversations they were in, and their items take the other messages along.
+            self.db.execute(f"delete from queue_messages where {keys} or queue_item_id in "
+                            f"(select id from queue_items where {keys})", [handle, handle])
             items = self.db.execute(f"delete from queue_items where {keys}", [handle]).rowcount
             decisions = self.db.execute(f"delete from decisions where {keys}", [handle]).rowcount
             mentions = self.db.execute(
