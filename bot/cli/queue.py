@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app
+from bot.due import due_words, when
 from bot.errors import WebcareError
+from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.printable import printable
-from bot.store import QueueItem
+from bot.store import QueueItem, QueueSearch
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _age(iso: str) -> str:
@@ -28,6 +36,24 @@ def _agent(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not value.strip():
         raise click.BadParameter("give the agent's name")
     return value.strip()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry): the agent must say who
+        return ""
+
+
+def agent_option(fn: F) -> F:
+    """--agent: who acts, recorded in the audit log as the web records a logged-in agent. From --agent, else
+    WEBCARE_AGENT, else the login name."""
+    return click.option("--agent", envvar="WEBCARE_AGENT", default=_login_name, show_default="the login name",
+                        callback=_agent, help="Who acts (or set WEBCARE_AGENT); the web app's user name.")(fn)
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: datetime | None) -> str:
+    return value.date().isoformat() if value else ""
 
 
 def _one_line(text: str, width: int) -> str:
@@ -48,13 +74,19 @@ def queue() -> None:
               show_default=True, help="Most urgent first (priority, then due time), or by time.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--search", "text", default="", help="Words or an order/booking number in any message.")
+@click.option("--author", default="", help="The customer's handle or name.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or before.")
 @pass_app
 @handles_errors
-def list_(app: Context, status: str, priority: str | None, order: str, limit: int, as_json: bool) -> None:
-    """The queue, most urgent first."""
+def list_(app: Context, status: str, priority: str | None, order: str, limit: int, as_json: bool, text: str,
+          author: str, since: str, until: str) -> None:
+    """The queue, most urgent first; --search, --author, --since and --until narrow it."""
     wanted = None if status == "all" else status
-    items = app.store.list_queue(wanted, priority, order, limit=limit)
-    total = app.store.count_queue(wanted, priority)
+    search = QueueSearch(text, author, since, until)
+    items = app.store.list_queue(wanted, priority, order, limit=limit, search=search)
+    total = app.store.count_queue(wanted, priority, search=search)
     if as_json:
         for item in items:
             click.echo(json.dumps(_item_dict(item), ensure_ascii=False))
@@ -63,9 +95,10 @@ def list_(app: Context, status: str, priority: str | None, order: str, limit: in
         click.echo("The queue is empty.")
         return
     for item in items:
-        who = f" [{item.assignee}]" if item.assignee else ""
+        who = f" [{printable(item.holder)}]" if item.holder else ""  # the same name the web shows
+        more = f" (+{item.messages - 1})" if item.messages > 1 else ""
         click.echo(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
-                   f"@{printable(item.author_handle)}: {printable(_one_line(item.text, 70))}")
+                   f"@{printable(item.author_handle)}{more}: {printable(_one_line(item.text, 70))}")
     if total > len(items):
         click.echo(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
 
@@ -82,24 +115,37 @@ def _item_dict(item: QueueItem) -> dict[str, object]:
 @pass_app
 @handles_errors
 def show(app: Context, item_id: int) -> None:
-    """One item: text, author, link, label, priority and the reasons."""
+    """One item: its conversation, author, link, label, priority, the reasons and its history."""
     item = app.store.get_item(item_id)
-    click.echo(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
-    click.echo(f"from:     @{item.author_handle} ({item.author_name})  {item.mention_created_at}")
-    click.echo(f"link:     {item.url or '-'}")
+    click.echo(f"#{item.id} {item.key}  {item.status.value}" + (f" by {printable(item.holder)}" if item.holder else ""))
+    click.echo(f"from:     @{printable(item.author_handle)} ({printable(item.author_name)})  "
+               f"{when(item.mention_created_at)}")
+    click.echo(f"link:     {printable(item.url) or '-'}")
     click.echo(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
-    click.echo(f"priority: {item.priority}, due {item.due_at or '-'}" +
-               (f"  ({'; '.join(item.priority_reasons)})" if item.priority_reasons else ""))
-    click.echo(f"why:      {'; '.join(item.reasons) or '-'}")
+    due = f"due {when(item.due_at)}" + (f" ({due_words(item.due_at)})" if item.status.value in ("new", "claimed")
+                                         and item.due_at else "")
+    click.echo(f"priority: {item.priority}, {due if item.due_at else 'no due time'}" +
+               (f"  ({'; '.join(printable(r) for r in item.priority_reasons)})" if item.priority_reasons else ""))
+    click.echo(f"why:      {'; '.join(printable(r) for r in item.reasons) or '-'}")
+    if item.dismissed_reason:
+        click.echo(f"dismissed: {printable(item.dismissed_reason)}")
     if item.note:
-        click.echo(f"notes:    {item.note}")
+        click.echo(f"notes:    {printable(item.note)}")
+    messages = app.store.messages(item.id)
+    for m in messages:
+        who = f"@{printable(m.author_handle)}" + (" (us)" if m.is_ours else "")
+        click.echo("")
+        click.echo(f"{when(m.created_at)}  {who}" + (f"  [{m.why}]" if len(messages) > 1 else ""))
+        click.echo(printable(m.text))
     click.echo("")
-    click.echo(printable(item.text))
+    click.echo("history:")
+    for e in app.store.history(item.id):
+        click.echo(f"  {when(e.at)}  {printable(e.actor)}: {printable(e.words)}")
 
 
 @queue.command("claim")
 @click.argument("item_id", type=int)
-@click.option("--agent", required=True, callback=_agent, help="Who takes the item.")
+@agent_option
 @pass_app
 @handles_errors
 def claim(app: Context, item_id: int, agent: str) -> None:
@@ -110,42 +156,66 @@ def claim(app: Context, item_id: int, agent: str) -> None:
 
 @queue.command("resolve")
 @click.argument("item_id", type=int)
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def resolve(app: Context, item_id: int, agent: str) -> None:
-    """Mark an item answered."""
+    """Mark an item answered (only its holder may, when it is claimed)."""
     item = app.store.resolve(item_id, agent)
-    click.echo(f"#{item.id} resolved")
+    click.echo(f"#{item.id} resolved by {item.closed_by}")
 
 
 @queue.command("dismiss")
 @click.argument("item_id", type=int)
 @click.option("--reason", required=True, help="Why no answer is needed.")
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
     """Take an item out of the queue without an answer."""
     item = app.store.dismiss(item_id, agent, reason)
-    click.echo(f"#{item.id} dismissed: {item.dismissed_reason}")
+    click.echo(f"#{item.id} dismissed: {printable(item.dismissed_reason or '')}")
 
 
 @queue.command("release")
 @click.argument("item_id", type=int)
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def release(app: Context, item_id: int, agent: str) -> None:
-    """Give a claimed item back to the queue."""
+    """Give a claimed item back to the queue (only its holder may)."""
     item = app.store.release(item_id, agent)
     click.echo(f"#{item.id} is back in the queue")
+
+
+@queue.command("take-over")
+@click.argument("item_id", type=int)
+@agent_option
+@pass_app
+@handles_errors
+def take_over(app: Context, item_id: int, agent: str) -> None:
+    """A lead takes a claimed item from its holder (logged, and shown in its history)."""
+    before = app.store.get_item(item_id).assignee
+    item = app.store.take_over(item_id, agent)
+    click.echo(f"#{item.id} taken over by {item.assignee} from {before}")
+
+
+@queue.command("assign")
+@click.argument("item_id", type=int)
+@click.argument("to")
+@agent_option
+@pass_app
+@handles_errors
+def assign(app: Context, item_id: int, to: str, agent: str) -> None:
+    """A lead gives an open item to a named agent."""
+    item = app.store.assign(item_id, agent, to)
+    click.echo(f"#{item.id} assigned to {item.assignee}")
 
 
 @queue.command("note")
 @click.argument("item_id", type=int)
 @click.argument("text")
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def note(app: Context, item_id: int, text: str, agent: str) -> None:
@@ -154,11 +224,35 @@ def note(app: Context, item_id: int, text: str, agent: str) -> None:
     click.echo(f"#{item_id}: note added")
 
 
+@queue.command("export")
+@click.option("--status", type=click.Choice(["open", "new", "claimed", "resolved", "dismissed", "all"]),
+              default="all", show_default=True)
+@click.option("--search", "text", default="", help="Words or an order/booking number in any message.")
+@click.option("--author", default="", help="The customer's handle or name.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or before.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+@pass_app
+@handles_errors
+def export(app: Context, status: str, text: str, author: str, since: str, until: str, output: Path | None) -> None:
+    """The queue as CSV (one row per item), most urgent first."""
+    wanted = None if status == "all" else status
+    search = QueueSearch(text, author, since, until)
+    total = app.store.count_queue(wanted, search=search)
+    items = app.store.list_queue(wanted, limit=max(total, 1), search=search)
+    data = csv_text(QUEUE_COLUMNS, queue_rows(items))
+    if output is None:
+        click.echo(data, nl=False)
+        return
+    output.write_text(data, encoding="utf-8", newline="")
+    click.echo(f"wrote {len(items)} items to {output}", err=True)
+
+
 @queue.command("wrong")
 @click.argument("item_id", type=int)
 @click.option("--label", required=True, type=click.Choice(["queue", "direct_other", "about", "irrelevant"]),
               help="What the mention really is.")
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def wrong(app: Context, item_id: int, label: str, agent: str) -> None:
