@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from bot.due import due_words, when
 from bot.errors import NotFound
 from bot.printable import LIST_LIMIT, printable, shorten
 from bot.settings import Settings
@@ -58,7 +59,8 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
     for module in (auth, queue_views, search_views, insight_views, users_views):
         app.register_blueprint(module.bp)
     # printable on every text that comes from a post or a person; autoescaping still does the HTML.
-    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten)
+    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten,
+                                 due=due_words, first_line=first_line)
     app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS, list_limit=LIST_LIMIT)
 
     @app.errorhandler(BadRequest)
@@ -140,9 +142,10 @@ def age(iso: str | None, now: datetime | None = None) -> str:
     return f"{prefix}{seconds}s"
 
 
-def when(iso: str | None) -> str:
-    t = _parse(iso)
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if t else "-"
+def first_line(text: str, width: int = 160) -> str:
+    """A post on one line for the compact list: whitespace folded, cut at `width` characters."""
+    flat = " ".join(text[: width * 4].split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def link(url: str | None) -> str:
