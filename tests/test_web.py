@@ -182,6 +182,21 @@ def test_listening_and_stats_pages_draw_their_charts(web: tuple[str, Store]) -> 
     assert "Mentions about the brand per day" in listening and "<svg" in listening
     stats = session.get(f"{base}/stats", timeout=10).text
     assert "Mentions per day by label" in stats and "To first claim" in stats and "Service levels" in stats
+    assert re.search(r'<text class="value" [^>]*>\d+</text>', stats)  # each column's total is written on it
+    for table, header in [("volume", "day,queue,direct_other,about,irrelevant,filtered"),
+                          ("times", "measure,items,median_seconds,p90_seconds"),
+                          ("service", "priority,items,closed_on_time,closed_late,open_overdue")]:
+        assert f'href="/stats.csv?table={table}&amp;days=14" download>' in stats
+        r = session.get(f"{base}/stats.csv", params={"table": table, "days": 14}, timeout=10)
+        assert r.headers["Content-Type"].startswith("text/csv") and r.text.splitlines()[0] == header, table
+    volume = list(csv.reader(io.StringIO(session.get(f"{base}/stats.csv", timeout=10).text)))
+    assert len(volume) == 15 and sum(int(v) for row in volume[1:] for v in row[1:]) > 0
+    assert session.get(f"{base}/stats.csv", params={"table": "nope"}, timeout=10).status_code == 404
+    assert 'Export rising terms CSV' in listening
+    days = session.get(f"{base}/listening.csv", params={"table": "days"}, timeout=10).text.splitlines()
+    assert days[0] == "day,about" and len(days) == 15
+    rising = session.get(f"{base}/listening.csv", params={"table": "rising"}, timeout=10).text
+    assert rising.splitlines()[0] == "term,this_week,week_before,growth"
 
 
 def test_login_is_throttled_after_five_wrong_passwords(web: tuple[str, Store]) -> None:
