@@ -77,6 +77,6 @@ def stacked_bars(title: str, columns: Sequence[str], series: Mapping[str, Sequen
     legend = tuple((name, COLORS.get(name, "#4338ca")) for name in series) if len(series) > 1 else ()
     # Each column's total above it, where there is room for the digits (a narrow column shows it on hover).
     room = step >= 7 * len(str(peak)) + 4
-    values = tuple(Value(round(left + i * step + step / 2, 1), round(top + plot_h - plot_h * t / peak - 4, 1), str(t))
+    on_top = tuple(Value(round(left + i * step + step / 2, 1), round(top + plot_h - plot_h * t / peak - 4, 1), str(t))
                    for i, t in enumerate(totals) if room and t)
-    return Chart(title, width, height, tuple(bars), ticks, peak, legend, top + plot_h, values)
+    return Chart(title, width, height, tuple(bars), ticks, peak, legend, top + plot_h, on_top)

@@ -108,7 +108,7 @@ def index() -> ResponseReturnValue:
     pane = _pane(selected) if selected else {}
     return render_template("queue.html", items=items, page=page, filters=f, statuses=STATUSES,
                            priorities=PRIORITIES, languages=store().queue_languages(), has_pane=bool(pane),
-                           export=url_for("queue.export", **f), **pane)
+                           export=url_for("queue.export", **dict[str, Any](f)), **pane)
 
 
 @bp.route("/queue/items")
