@@ -4,6 +4,7 @@ all its messages (ours included), a claim protects its item, and the item's hist
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,23 @@ def test_a_thread_of_four_posts_by_one_customer_is_one_item_with_its_messages(
         ("5004", "customer", "reply to our reply"), ("5005", "customer", "same thread")]
     assert [m for m in messages if not m.is_ours][3].text == "@TulpairHelp Hij is gevonden, bedankt voor de hulp!"
     # Every post is explained, and none of the joined ones is shown as "left out" of the queue.
-    assert "joins item #%d (same author)" % item.id in store.why("x", "5002")["decisions"][0]["route_reason"]
+    why = store.why("x", "5002")
+    assert "joins item #%d (same author)" % item.id in why["decisions"][0]["route_reason"]
+    assert why["queue_item"]["id"] == item.id
     assert not {m.mention_id for m in messages} & {r.mention_id for r in store.search_left_out()}
     assert [e.words for e in store.history(item.id)] == [
         "entered the queue (normal)", "new message joined (same author)", "our reply joined (our reply)",
         "new message joined (reply to our reply)", "new message joined (same thread)"]
+
+
+def test_retention_keeps_the_messages_of_an_open_item_and_forget_removes_them(
+        write_config: Callable[..., Path]) -> None:
+    store = replayed(write_config)
+    [item] = [i for i in store.list_queue(None) if i.author_handle == "marieke"]
+    store.purge_older_than(0, at=datetime.now(timezone.utc) + timedelta(days=1))
+    assert all(m.text for m in store.messages(item.id))
+    store.forget_author("marieke", "ops")
+    assert store.db.execute("select count(*) from queue_messages where queue_item_id = ?", [item.id]).fetchone()[0] == 0
 
 
 def test_a_post_after_the_item_is_closed_opens_a_new_item(write_config: Callable[..., Path]) -> None:

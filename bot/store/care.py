@@ -19,7 +19,9 @@ _THEIRS = "select platform, id from mentions where lower(author_handle) = lower(
 # A mention still in work keeps its text: the bot has not decided it, or an agent may still answer it.
 _IN_WORK = (
     "m.state = 'pending' or exists (select 1 from queue_items q where q.platform = m.platform "
-    "and q.mention_id = m.id and q.status in ('new', 'claimed'))"
+    "and q.mention_id = m.id and q.status in ('new', 'claimed')) "
+    "or exists (select 1 from queue_messages qm join queue_items q on q.id = qm.queue_item_id "
+    "where qm.platform = m.platform and qm.mention_id = m.id and q.status in ('new', 'claimed'))"
 )
 
 

@@ -104,6 +104,16 @@ class ConversationStore(MentionStore):
             "values (?, ?, ?, 'customer', 'first post', ?)", [item_id, platform, mention_id, now()])
         return item_id
 
+    def why(self, platform: str, mention_id: str) -> dict[str, Any]:
+        """As the plain store says, and for a post that joined an item, that item."""
+        info = super().why(platform, mention_id)
+        if info["queue_item"] is None:
+            rows = list(self.db.query(
+                "select q.* from queue_messages qm join queue_items q on q.id = qm.queue_item_id "
+                "where qm.platform = ? and qm.mention_id = ?", [platform, mention_id]))
+            info["queue_item"] = rows[0] if rows else None
+        return info
+
     def messages(self, item_id: int) -> list[Message]:
         """The item's conversation in the order the posts were written."""
         rows = self.db.execute(
