@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-__all__ = ["due_words", "span", "when"]
+__all__ = ["due_words", "span", "stored_time", "when"]
 
 
-def _parse(iso: str | None) -> datetime | None:
+def stored_time(iso: str | None) -> datetime | None:
+    """A time as the store writes it (ISO 8601), aware; None when absent or unreadable."""
     if not iso:
         return None
     try:
@@ -34,7 +35,7 @@ def span(seconds: float) -> str:
 
 def due_words(due_iso: str | None, now: datetime | None = None) -> str:
     """'due in 12m' or 'overdue by 50m'; '' when there is no due time."""
-    due = _parse(due_iso)
+    due = stored_time(due_iso)
     if due is None:
         return ""
     seconds = (due - (now or datetime.now(timezone.utc))).total_seconds()
@@ -43,5 +44,5 @@ def due_words(due_iso: str | None, now: datetime | None = None) -> str:
 
 def when(iso: str | None) -> str:
     """'2026-11-21 08:14 UTC': a stored time without its microseconds; '-' when there is none."""
-    t = _parse(iso)
+    t = stored_time(iso)
     return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if t else "-"

@@ -56,6 +56,20 @@ def _day(ctx: click.Context, param: click.Parameter, value: datetime | None) -> 
     return value.date().isoformat() if value else ""
 
 
+def search_options(fn: F) -> F:
+    """--search, --author, --since and --until: what the queue is searched by, as on the web."""
+    for option in reversed([
+        click.option("--search", "text", default="", help="Words or an order/booking number in any message."),
+        click.option("--author", default="", help="The customer's handle or name."),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_day,
+                     help="Entered the queue on or after."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_day,
+                     help="Entered the queue on or before."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
 def _one_line(text: str, width: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
@@ -74,10 +88,7 @@ def queue() -> None:
               show_default=True, help="Most urgent first (priority, then due time), or by time.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--search", "text", default="", help="Words or an order/booking number in any message.")
-@click.option("--author", default="", help="The customer's handle or name.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or after.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or before.")
+@search_options
 @pass_app
 @handles_errors
 def list_(app: Context, status: str, priority: str | None, order: str, limit: int, as_json: bool, text: str,
@@ -227,10 +238,7 @@ def note(app: Context, item_id: int, text: str, agent: str) -> None:
 @queue.command("export")
 @click.option("--status", type=click.Choice(["open", "new", "claimed", "resolved", "dismissed", "all"]),
               default="all", show_default=True)
-@click.option("--search", "text", default="", help="Words or an order/booking number in any message.")
-@click.option("--author", default="", help="The customer's handle or name.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or after.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_day, help="Entered the queue on or before.")
+@search_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
 @pass_app
 @handles_errors

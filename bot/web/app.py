@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from bot.due import due_words, when
+from bot.due import due_words, stored_time, when
 from bot.errors import NotFound
 from bot.printable import LIST_LIMIT, printable, shorten
 from bot.settings import Settings
@@ -118,19 +118,9 @@ def settings() -> Settings:
     return current_app.extensions["webcare.settings"]()  # type: ignore[no-any-return]
 
 
-def _parse(iso: str | None) -> datetime | None:
-    if not iso:
-        return None
-    try:
-        t = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
 def age(iso: str | None, now: datetime | None = None) -> str:
     """'3m', '5h', '2d': how long ago; a time in the future gets 'in ' before it."""
-    t = _parse(iso)
+    t = stored_time(iso)
     if t is None:
         return "-"
     seconds = int(((now or datetime.now(timezone.utc)) - t).total_seconds())
