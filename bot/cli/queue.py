@@ -303,4 +303,4 @@ def why(app: Context, key: str) -> None:
     if item:
         click.echo(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
     for h in info["history"]:
-        click.echo(f"  {h['at']}  {h['actor']}: {h['action']} {h['detail']}")
+        click.echo(f"  {when(h['at'])}  {printable(h['actor'] or '')}: {h['action']} {printable(h['detail'] or '')}")
