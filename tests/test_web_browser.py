@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from web_support import AGENT, AGENT_PASSWORD, LEAD, LEAD_PASSWORD, fill, serving
+from web_support import AGENT, AGENT2, AGENT_PASSWORD, LEAD, LEAD_PASSWORD, fill, serving
 
 pytestmark = pytest.mark.browser
 
@@ -171,6 +171,39 @@ def test_the_keyboard_keeps_one_selection_and_skips_closed_items(browser: object
         page.keyboard.press("k")  # back over two closed items to the first
         page.locator(f"#pane-item[data-id='{ids[0]}']").wait_for()
         assert _selected(page) == [ids[0]]
+        page.close()
+
+
+def test_another_agents_claim_is_shown_held_and_a_lead_takes_it_over(browser: object,
+                                                                    write_config: Callable[..., Path]) -> None:
+    settings = fill(write_config(stream=THREAD))
+    with serving(settings) as (base, store):
+        [item] = [i for i in store.list_queue("open") if i.author_handle == "marieke"]
+        store.claim(item.id, AGENT2)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
+        _log_in(page, base, AGENT, AGENT_PASSWORD)
+        page.locator(f"#row-{item.id}").click()
+        pane = page.locator(f"#pane-item[data-id='{item.id}']")
+        pane.wait_for()
+        assert pane.locator(".held").inner_text() == f"Claimed by {AGENT2}"
+        assert pane.get_by_role("button", name="Resolve").count() == 0
+        page.keyboard.press("r")  # nothing to press: the item stays with its holder
+        page.keyboard.press("u")
+        assert store.get_item(item.id).assignee == AGENT2
+        _shot(page, "15-held-by-another")
+        page.close()
+
+        page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
+        _log_in(page, base, LEAD, LEAD_PASSWORD)
+        page.locator(f"#row-{item.id}").click()
+        page.locator(f"#pane-item[data-id='{item.id}'] .held").wait_for()
+        page.keyboard.press("t")
+        page.locator("#pane-item .timeline li", has_text=f"taken over from {AGENT2}").wait_for()
+        page.locator(f"#row-{item.id} .holder", has_text=LEAD).wait_for()
+        page.keyboard.press("r")
+        page.locator(f"#row-{item.id}.closed").wait_for()
+        assert store.get_item(item.id).closed_by == LEAD
+        _shot(page, "16-taken-over")
         page.close()
 
 
