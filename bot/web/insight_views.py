@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
-
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -47,7 +46,7 @@ def _listening() -> Any:
     since = until - timedelta(days=13)
     brand = settings().brand
     return listen(store().about_texts(since.isoformat(), until.isoformat()), until,
-                  [brand.name, *brand.names, *brand.handles])
+                  [brand.name, *brand.names, *brand.handles], languages=tuple(settings().alerts.spike.languages))
 
 
 @bp.route("/listening")
@@ -56,7 +55,11 @@ def listening() -> ResponseReturnValue:
     result = _listening()
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
                          {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
-    return render_template("listening.html", result=result, chart=chart)
+    alerts = settings().alerts
+    spikes = [a for a in store().alerts(status="firing", limit=100) if a.kind == "spike"]
+    return render_template("listening.html", result=result, chart=chart, spikes=spikes, config=alerts,
+                           alerts_enabled=alerts.enabled,
+                           spike_window=alerts.spike.window, baseline_days=alerts.spike.baseline_days)
 
 
 @bp.route("/listening.csv")
@@ -65,8 +68,8 @@ def listening_csv() -> ResponseReturnValue:
     """The listening tables as CSV: `table=days` (about-mentions per day) or `table=rising` (the terms)."""
     result = _listening()
     if request.args.get("table") == "rising":
-        return _csv("rising", ("term", "this_week", "week_before", "growth"),
-                    [(t.term, t.this_week, t.last_week, round(t.growth, 2)) for t in result.rising])
+        return _csv("rising", ("term", "this_week", "week_before", "expected", "growth"),
+                    [(t.term, t.count, t.baseline, round(t.expected, 1), round(t.growth, 2)) for t in result.rising])
     return _csv("about-per-day", ("day", "about"), [(d.isoformat(), n) for d, n in result.days])
 
 
