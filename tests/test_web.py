@@ -165,6 +165,10 @@ def test_search_finds_a_left_out_mention_and_moves_it_to_the_queue(web: tuple[st
     word = max(target.text.split(), key=len)
     page = session.get(f"{base}/search", params={"q": word}, timeout=10).text
     assert target.key in page
+    assert f'href="/search.csv?q={word}&amp;label=&amp;since=&amp;until=" class="export" download>' in page
+    exported = list(csv.reader(io.StringIO(session.get(f"{base}/search.csv", params={"q": word}, timeout=10).text)))
+    assert exported[0][:2] == ["platform", "mention_id"] and [target.platform, target.mention_id] in \
+        [r[:2] for r in exported[1:]]
     r = session.post(f"{base}/search/move", timeout=10, data={
         "csrf_token": csrf_token(page), "platform": target.platform, "mention_id": target.mention_id,
         "priority": "high"})
