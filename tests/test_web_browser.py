@@ -247,6 +247,12 @@ def test_the_workspace_fits_a_phone_screen(browser: object, write_config: Callab
             }).map(e => e.tagName + '.' + e.className)""")
             assert wide == [], (path, wide[:5])
             _shot(page, name)
+        page.goto(base + "/queue")  # the filters beyond search and status fold away on a phone, and unfold
+        assert not page.locator("input[name=author]").is_visible()
+        page.get_by_role("button", name="More filters").click()
+        assert page.locator("input[name=author]").is_visible()
+        page.goto(base + "/queue?author=jdevries")  # a filter in use stays in view
+        assert page.locator("input[name=author]").is_visible()
         page.close()
 
 

@@ -96,6 +96,19 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // On a phone the filters beyond search and status fold away, unless one of them is in use.
+    const more = document.getElementById("more-filters");
+    const toggle = document.querySelector(".more-toggle");
+    function fold(folded) {
+      more.classList.toggle("folded", folded);
+      toggle.setAttribute("aria-expanded", String(!folded));
+    }
+    if (more && toggle) {
+      toggle.addEventListener("click", function () { fold(!more.classList.contains("folded")); });
+      if (narrow() && !Array.from(more.querySelectorAll("input, select")).some(function (f) { return f.value; })) {
+        fold(true);
+      }
+    }
     const pane = paneItem();
     if (pane && document.getElementById("items")) { selected = pane.dataset.id; mark(); }
     if (window.location.hash === "#search") {
