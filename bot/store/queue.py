@@ -4,11 +4,11 @@ state change is written to the audit log in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import json
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
 from bot.store.base import like_pattern, now
@@ -36,29 +36,34 @@ _REFERENCE = re.compile(r"(?=(?:\D*\d){4})[A-Za-z0-9 ./-]{4,40}")
 _SQUASH = "replace(replace(replace(replace(upper({}), ' ', ''), '-', ''), '.', ''), '/', '')"
 
 
+@dataclass(frozen=True)
 class QueueSearch:
     """What the queue is searched by: words or a reference number in any message of the item (`text`), the
-    customer's handle or name (`author`), and the days the item entered the queue (`since`/`until`, included)."""
+    customer's handle or name (`author`, an @ allowed), and the days (YYYY-MM-DD) the item entered the queue
+    (`since`/`until`, both included). Empty means any."""
 
-    def __init__(self, text: str = "", author: str = "", since: str = "", until: str = "") -> None:
-        self.text, self.author, self.since, self.until = text.strip(), author.strip().lstrip("@"), since, until
+    text: str = ""
+    author: str = ""
+    since: str = ""
+    until: str = ""
 
     def where(self) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         args: list[Any] = []
+        text, author = self.text.strip(), self.author.strip().lstrip("@")
         messages = ("exists (select 1 from queue_messages qm join mentions mm on mm.platform = qm.platform "
                     "and mm.id = qm.mention_id where qm.queue_item_id = q.id and ({}))")
-        if self.text:
-            tests, targs = ["mm.text like ? escape '\\'"], [like_pattern(self.text)]
-            if _REFERENCE.fullmatch(self.text):
-                squashed = re.sub(r"[ ./-]", "", self.text.upper())
+        if text:
+            tests, targs = ["mm.text like ? escape '\\'"], [like_pattern(text)]
+            if _REFERENCE.fullmatch(text):
+                squashed = re.sub(r"[ ./-]", "", text.upper())
                 tests.append(_SQUASH.format("mm.text") + " like ? escape '\\'")
                 targs.append(like_pattern(squashed))
             where.append(messages.format(" or ".join(tests)))
             args += targs
-        if self.author:
+        if author:
             where.append("(lower(m.author_handle) = lower(?) or m.author_name like ? escape '\\')")
-            args += [self.author, like_pattern(self.author)]
+            args += [author, like_pattern(author)]
         if self.since:
             where.append("substr(q.created_at, 1, 10) >= ?")
             args.append(self.since)
