@@ -145,6 +145,7 @@ def test_the_keyboard_keeps_one_selection_and_skips_closed_items(browser: object
         assert page.evaluate("document.activeElement.closest('li.row').dataset.id") == ids[1]  # focus = selection
         page.keyboard.press("c")
         page.locator(f"#row-{ids[1]} .holder").wait_for()
+        page.locator(f"#pane-item[data-id='{ids[1]}'] button[data-key='u']").wait_for()
         page.keyboard.press("u")  # release: the highlight stays, and keys still act on what is shown
         page.locator(f"#pane-item[data-id='{ids[1]}'] button[data-key='c']").wait_for()
         assert _selected(page) == [ids[1]]

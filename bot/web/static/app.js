@@ -60,6 +60,8 @@
     const control = pane.querySelector('[data-key="' + e.key + '"]');
     if (!control) return;
     e.preventDefault();
+    // A key pressed while a fresh pane is still settling must still go through htmx, not as a page-load post.
+    if (window.htmx) window.htmx.process(pane);
     if (control.tagName === "INPUT" || control.tagName === "SELECT") { control.focus(); } else { control.click(); }
   });
 
