@@ -49,7 +49,8 @@ def test_a_thread_of_four_posts_by_one_customer_is_one_item_with_its_messages(
     assert why["queue_item"]["id"] == item.id
     assert not {m.mention_id for m in messages} & {r.mention_id for r in store.search_left_out()}
     assert [e.words for e in store.history(item.id)] == [
-        "entered the queue (normal)", "new message joined (same author)", "our reply joined (our reply)",
+        "entered the queue (normal)", "new message joined (same author), priority raised to high",
+        "our reply joined (our reply)",
         "new message joined (reply to our reply)", "new message joined (same thread)"]
 
 

@@ -91,7 +91,8 @@ class Event:
             "note": "added a note",
             "take_over": f"taken over from {d.get('from_agent', '?')}",
             "assign": f"assigned to {d.get('to', '?')}",
-            "message": f"{'our reply' if d.get('kind') == 'ours' else 'new message'} joined ({d.get('why', '')})",
+            "message": f"{'our reply' if d.get('kind') == 'ours' else 'new message'} joined ({d.get('why', '')})"
+                       + (f", priority raised to {d['priority']}" if d.get("priority") else ""),
         }
         return said.get(self.action, self.action.replace("feedback:", "feedback: ").replace("_", " "))
 
