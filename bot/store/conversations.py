@@ -25,11 +25,11 @@ class ConversationStore(MentionStore):
         if is_ours:
             found = self._item_with_message(mention.platform, mention.in_reply_to_post_id)
             return Conversation(found[0], "our reply", True) if found else None
+        # From the author's mentions (an index on the lower-case handle) to their items, not the other way round.
         rows = self.db.execute(
-            f"select q.id from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id "
-            f"where {_OPEN} and q.platform = ? and (m.author_id = ? or lower(m.author_handle) = lower(?)) "
-            "order by q.id desc limit 1",
-            [mention.platform, mention.author.id, mention.author.handle],
+            f"select q.id from mentions m join queue_items q on q.platform = m.platform and q.mention_id = m.id "
+            f"where lower(m.author_handle) = lower(?) and m.platform = ? and {_OPEN} order by q.id desc limit 1",
+            [mention.author.handle, mention.platform],
         ).fetchall()
         if not rows:
             return None
@@ -127,9 +127,9 @@ class ConversationStore(MentionStore):
     def earlier_contacts(self, item: QueueItem, limit: int = 10) -> tuple[int, list[tuple[int, str, str]]]:
         """How many other queue items this customer has, and the newest `limit` of them as (id, status,
         entered the queue)."""
-        where = ("from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id "
-                 "where q.platform = ? and lower(m.author_handle) = lower(?) and q.id != ?")
-        args = [item.platform, item.author_handle, item.id]
+        where = ("from mentions m join queue_items q on q.platform = m.platform and q.mention_id = m.id "
+                 "where lower(m.author_handle) = lower(?) and m.platform = ? and q.id != ?")
+        args = [item.author_handle, item.platform, item.id]
         count = int(self.db.execute(f"select count(*) {where}", args).fetchone()[0])
         rows = self.db.execute(f"select q.id, q.status, q.created_at {where} order by q.id desc limit ?",
                                [*args, limit]).fetchall()
