@@ -43,6 +43,7 @@ def test_a_thread_of_four_posts_by_one_customer_is_one_item_with_its_messages(
         ("5001", "customer", "first post"), ("5002", "customer", "same author"), ("5003", "ours", "our reply"),
         ("5004", "customer", "reply to our reply"), ("5005", "customer", "same thread")]
     assert [m for m in messages if not m.is_ours][3].text == "@TulpairHelp Hij is gevonden, bedankt voor de hulp!"
+    assert [m.label for m in messages][:3] == ["queue", "queue", ""]  # each post's own label; ours has none
     # Every post is explained, and none of the joined ones is shown as "left out" of the queue.
     why = store.why("x", "5002")
     assert "joins item #%d (same author)" % item.id in why["decisions"][0]["route_reason"]

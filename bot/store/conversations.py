@@ -118,7 +118,8 @@ class ConversationStore(MentionStore):
         """The item's conversation in the order the posts were written."""
         rows = self.db.execute(
             "select qm.platform, qm.mention_id, qm.kind, qm.why, m.text, m.author_handle, m.author_name, m.url, "
-            "m.created_at, qm.added_at from queue_messages qm "
+            "m.created_at, qm.added_at, (select d.label from decisions d where d.platform = qm.platform "
+            "and d.mention_id = qm.mention_id order by d.id desc limit 1) from queue_messages qm "
             "join mentions m on m.platform = qm.platform and m.id = qm.mention_id "
             "where qm.queue_item_id = ? order by m.created_at, qm.id", [item_id]
         ).fetchall()

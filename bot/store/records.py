@@ -63,6 +63,7 @@ class Message:
     url: str
     created_at: str
     added_at: str
+    label: str = ""  # the classifier's label of this post ('' for ours, which is never classified)
 
     @property
     def is_ours(self) -> bool:
