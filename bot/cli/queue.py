@@ -11,11 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.cli.app import Context, handles_errors, main, pass_app
+from bot.cli.app import Context, handles_errors, main, pass_app, say
 from bot.due import due_words, when
 from bot.errors import WebcareError
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
-from bot.printable import printable
 from bot.store import QueueItem, QueueSearch
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,15 +102,15 @@ def list_(app: Context, status: str, priority: str | None, order: str, limit: in
             click.echo(json.dumps(_item_dict(item), ensure_ascii=False))
         return
     if not items:
-        click.echo("The queue is empty.")
+        say("The queue is empty.")
         return
     for item in items:
-        who = f" [{printable(item.holder)}]" if item.holder else ""  # the same name the web shows
+        who = f" [{item.holder}]" if item.holder else ""  # the same name the web shows
         more = f" (+{item.messages - 1})" if item.messages > 1 else ""
-        click.echo(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
-                   f"@{printable(item.author_handle)}{more}: {printable(_one_line(item.text, 70))}")
+        say(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
+            f"@{item.author_handle}{more}: {_one_line(item.text, 70)}")
     if total > len(items):
-        click.echo(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
+        say(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
 
 
 def _item_dict(item: QueueItem) -> dict[str, object]:
@@ -128,30 +127,29 @@ def _item_dict(item: QueueItem) -> dict[str, object]:
 def show(app: Context, item_id: int) -> None:
     """One item: its conversation, author, link, label, priority, the reasons and its history."""
     item = app.store.get_item(item_id)
-    click.echo(f"#{item.id} {item.key}  {item.status.value}" + (f" by {printable(item.holder)}" if item.holder else ""))
-    click.echo(f"from:     @{printable(item.author_handle)} ({printable(item.author_name)})  "
-               f"{when(item.mention_created_at)}")
-    click.echo(f"link:     {printable(item.url) or '-'}")
-    click.echo(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
+    say(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
+    say(f"from:     @{item.author_handle} ({item.author_name})  {when(item.mention_created_at)}")
+    say(f"link:     {item.url or '-'}")
+    say(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
     due = f"due {when(item.due_at)}" + (f" ({due_words(item.due_at)})" if item.status.value in ("new", "claimed")
                                          and item.due_at else "")
-    click.echo(f"priority: {item.priority}, {due if item.due_at else 'no due time'}" +
-               (f"  ({'; '.join(printable(r) for r in item.priority_reasons)})" if item.priority_reasons else ""))
-    click.echo(f"why:      {'; '.join(printable(r) for r in item.reasons) or '-'}")
-    if item.dismissed_reason:
-        click.echo(f"dismissed: {printable(item.dismissed_reason)}")
+    say(f"priority: {item.priority}, {due if item.due_at else 'no due time'}" +
+        (f"  ({'; '.join(item.priority_reasons)})" if item.priority_reasons else ""))
+    say(f"why:      {'; '.join(item.reasons) or '-'}")
     if item.note:
-        click.echo(f"notes:    {printable(item.note)}")
+        say(f"notes:    {item.note}")
+    if item.dismissed_reason:
+        say(f"dismissed: {item.dismissed_reason}")
     messages = app.store.messages(item.id)
     for m in messages:
-        who = f"@{printable(m.author_handle)}" + (" (us)" if m.is_ours else "")
-        click.echo("")
-        click.echo(f"{when(m.created_at)}  {who}" + (f"  [{m.why}]" if len(messages) > 1 else ""))
-        click.echo(printable(m.text))
-    click.echo("")
-    click.echo("history:")
+        say("")
+        say(f"{when(m.created_at)}  @{m.author_handle}" + (" (us)" if m.is_ours else "")
+            + (f"  [{m.why}]" if len(messages) > 1 else ""))
+        say(m.text)
+    say("")
+    say("history:")
     for e in app.store.history(item.id):
-        click.echo(f"  {when(e.at)}  {printable(e.actor)}: {printable(e.words)}")
+        say(f"  {when(e.at)}  {e.actor}: {e.words}")
 
 
 @queue.command("claim")
@@ -162,7 +160,7 @@ def show(app: Context, item_id: int) -> None:
 def claim(app: Context, item_id: int, agent: str) -> None:
     """Take an item, so no one else answers it too."""
     item = app.store.claim(item_id, agent)
-    click.echo(f"#{item.id} claimed by {item.assignee}")
+    say(f"#{item.id} claimed by {item.assignee}")
 
 
 @queue.command("resolve")
@@ -173,7 +171,7 @@ def claim(app: Context, item_id: int, agent: str) -> None:
 def resolve(app: Context, item_id: int, agent: str) -> None:
     """Mark an item answered (only its holder may, when it is claimed)."""
     item = app.store.resolve(item_id, agent)
-    click.echo(f"#{item.id} resolved by {item.closed_by}")
+    say(f"#{item.id} resolved by {item.closed_by}")
 
 
 @queue.command("dismiss")
@@ -185,7 +183,7 @@ def resolve(app: Context, item_id: int, agent: str) -> None:
 def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
     """Take an item out of the queue without an answer."""
     item = app.store.dismiss(item_id, agent, reason)
-    click.echo(f"#{item.id} dismissed: {printable(item.dismissed_reason or '')}")
+    say(f"#{item.id} dismissed: {item.dismissed_reason}")
 
 
 @queue.command("release")
@@ -208,7 +206,7 @@ def take_over(app: Context, item_id: int, agent: str) -> None:
     """A lead takes a claimed item from its holder (logged, and shown in its history)."""
     before = app.store.get_item(item_id).assignee
     item = app.store.take_over(item_id, agent)
-    click.echo(f"#{item.id} taken over by {item.assignee} from {before}")
+    say(f"#{item.id} taken over by {item.assignee} from {before}")
 
 
 @queue.command("assign")
@@ -220,7 +218,7 @@ def take_over(app: Context, item_id: int, agent: str) -> None:
 def assign(app: Context, item_id: int, to: str, agent: str) -> None:
     """A lead gives an open item to a named agent."""
     item = app.store.assign(item_id, agent, to)
-    click.echo(f"#{item.id} assigned to {item.assignee}")
+    say(f"#{item.id} assigned to {item.assignee}")
 
 
 @queue.command("note")
@@ -280,27 +278,27 @@ def why(app: Context, key: str) -> None:
         raise WebcareError(f"'{key}' is not PLATFORM:ID (for example x:1861000000000000001)")
     info = app.store.why(platform, mention_id)
     m = info["mention"]
-    click.echo(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info['state']}")
-    click.echo(f"text: {printable(_one_line(m.text, 200))}")
+    say(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info['state']}")
+    say(f"text: {_one_line(m.text, 200)}")
     if info["last_error"]:
-        click.echo(f"last error ({info['attempts']} attempts): {info['last_error']}")
+        say(f"last error ({info['attempts']} attempts): {info['last_error']}")
     if info["state"] == "failed":
-        click.echo(f"given up after {info['attempts']} failed attempts (last error above); it stays stored")
+        say(f"given up after {info['attempts']} failed attempts (last error above); it stays stored")
     elif not info["decisions"]:
-        click.echo("not decided yet: it is pending and will be classified at the next poll")
+        say("not decided yet: it is pending and will be classified at the next poll")
     for d in info["decisions"]:
         if d["outcome"] == "filtered":
-            click.echo(f"{d['decided_at']}  filtered: {d['filter_reason']}  (config {d['config_version']})")
+            say(f"{d['decided_at']}  filtered: {d['filter_reason']}  (config {d['config_version']})")
             continue
         probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted((d["probabilities"] or {}).items(), key=lambda kv: -kv[1]))
-        click.echo(f"{d['decided_at']}  {d['outcome']}: {d['route_reason']}")
-        click.echo(f"  label {d['label']} ({probs}); priority {d['priority']}")
-        click.echo(f"  reasons: {'; '.join(d['reasons'] or []) or '-'}")
+        say(f"{d['decided_at']}  {d['outcome']}: {d['route_reason']}")
+        say(f"  label {d['label']} ({probs}); priority {d['priority']}")
+        say(f"  reasons: {'; '.join(d['reasons'] or []) or '-'}")
         if d["priority_reasons"]:
-            click.echo(f"  priority reasons: {'; '.join(d['priority_reasons'])}")
-        click.echo(f"  model {d['model_version']}, config {d['config_version']}")
+            say(f"  priority reasons: {'; '.join(d['priority_reasons'])}")
+        say(f"  model {d['model_version']}, config {d['config_version']}")
     item = info["queue_item"]
     if item:
-        click.echo(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
+        say(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
     for h in info["history"]:
-        click.echo(f"  {when(h['at'])}  {printable(h['actor'] or '')}: {h['action']} {printable(h['detail'] or '')}")
+        say(f"  {when(h['at'])}  {h['actor']}: {h['action']} {h['detail']}")
