@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.printable import LIST_LIMIT
-from bot.store.base import BaseStore, cut_bytes, cut_columns, cut_text
+from bot.store.base import BaseStore, cut_bytes, cut_columns, cut_text, like_pattern
 
 ABOUT_TEXT_LIMIT = 2_000  # characters of a post that listening reads for its terms
 
@@ -72,9 +72,7 @@ def _days(column: str, since: str | None, until: str | None) -> tuple[list[str],
     return where, args
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+_like = like_pattern
 
 
 class InsightStore(BaseStore):
@@ -84,7 +82,8 @@ class InsightStore(BaseStore):
         """Decided mentions that are not in the queue, newest first. `text` matches anywhere (any case),
         `label` is a label or 'filtered', `since`/`until` are days, both included. Texts are cut to `cut`
         characters in SQL (`text_length` keeps the whole length)."""
-        where = ["not exists (select 1 from queue_items q where q.platform = m.platform and q.mention_id = m.id)"]
+        where = ["not exists (select 1 from queue_items q where q.platform = m.platform and q.mention_id = m.id)",
+                 "not exists (select 1 from queue_messages qm where qm.platform = m.platform and qm.mention_id = m.id)"]
         args: list[Any] = []
         if text.strip():
             where.append("m.text like ? escape '\\'")
