@@ -1,5 +1,5 @@
 """/listening keeps each day's term counts between looks, and still shows every change: a new post's terms
-appear, and an erased person's terms are gone at the next look."""
+appear, and an erased person's terms, or texts blanked by retention, are gone at the next look."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def page(session: requests.Session, url: str) -> str:
     return re.sub(r'name="csrf_token"[^>]*>', "", session.get(url, timeout=30).text)
 
 
-def test_listening_shows_new_posts_and_forgets_an_erased_person(write_config: Callable[..., Path]) -> None:
+def test_listening_shows_new_posts_and_forgets_erased_and_purged_ones(write_config: Callable[..., Path]) -> None:
     with serving(fill(write_config())) as (base, store):
         agent = log_in(base, AGENT, AGENT_PASSWORD)
         day = store.latest_mention_day()
@@ -39,4 +39,13 @@ def test_listening_shows_new_posts_and_forgets_an_erased_person(write_config: Ca
         assert "zebrapad" in shown
         assert page(agent, f"{base}/listening") == shown  # kept: the same page again
         store.forget_author("zebrafan", "privacy")
+        assert "zebrapad" not in page(agent, f"{base}/listening")
+        again = [Mention("x", f"88{i}", f"weer een zebrapad bij Tulpair kapot {i}", Author(f"88{i}", "zebra2"),
+                         at + timedelta(minutes=i)) for i in range(12)]
+        store.store_batch("replay", again, None)
+        for m in again:
+            store.record_outcome(m, Outcome("not_queued", label="about"))
+        assert "zebrapad" in page(agent, f"{base}/listening")
+        # Retention blanks the texts: the kept terms go with them.
+        store.purge_older_than(0, at=datetime.now(timezone.utc) + timedelta(days=1))
         assert "zebrapad" not in page(agent, f"{base}/listening")

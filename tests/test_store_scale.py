@@ -98,7 +98,9 @@ def test_day_counts_follow_a_re_decision_and_forget_but_not_retention(tmp_path: 
     assert store.volume_by_day(DAY, DAY) == [(DAY, "about", 2)]
     store.close()
     db = sqlite_utils.Database(tmp_path / "w.db")
-    assert [r["mentions"] for r in db["daily_counts"].rows] == [2]  # nothing left counting kim
+    # Nothing left counting kim; an emptied count stays at zero, its change counter moved on.
+    assert sorted((r["label"], r["mentions"]) for r in db["daily_counts"].rows) == [("about", 2), ("irrelevant", 0), ("queue", 0)]
+    assert all(r["changes"] > 0 for r in db["daily_counts"].rows)
 
 
 def test_queue_counts_follow_every_transition_and_forget(tmp_path: Path) -> None:

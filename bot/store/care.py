@@ -154,6 +154,8 @@ class CareStore(MentionStore):
                 [stamp, cutoff],
             ).rowcount
             rejects = self.db.execute("update rejects set raw = '' where at < ? and raw != ''", [cutoff]).rowcount
+            if mentions:
+                self._touch_counts()
             if mentions or rejects:
                 self._audit("retention", "purge", detail={"days": days, "mentions": mentions, "rejects": rejects})
         return Purged(int(mentions), int(rejects))
@@ -240,7 +242,8 @@ class CareStore(MentionStore):
             if counted:
                 self.db.execute("update daily_counts set mentions = mentions - 1 where day = ? and label = ?",
                                 counted)
-        self.db.execute("delete from daily_counts where mentions <= 0")
+        # Others' posts that named the person are masked as well: every day counts as changed.
+        self._touch_counts()
 
     def is_writable(self, timeout: float = 1.0) -> str | None:
         """None when a write transaction can start within `timeout` seconds, else the reason it cannot.

@@ -124,19 +124,16 @@ class InsightStore(BaseStore):
         ).fetchall()
         return [(r[0], cut_text(r[1], r[2], r[3], cut)[0]) for r in rows]
 
-    def about_days(self, since: str, until: str) -> dict[str, tuple[int, int, int]]:
-        """Per day from `since` to `until`: how many mentions' latest decision is `about`, with a fingerprint of
-        which ones (the sum of their row ids, and how many were purged by retention), which changes when one is
-        added, re-decided, purged or erased. A reader that keeps a day's term counts reads that day's texts again
-        only when its fingerprint moved."""
-        in_days, args = _days("m.created_at", since, until)
+    def about_days(self, since: str, until: str) -> dict[str, tuple[int, int]]:
+        """Per day from `since` to `until`: how many mentions' latest decision is `about`, and how often that
+        day's counts changed (a mention added, re-decided or erased; texts purged or masked). A reader that
+        keeps a day's term counts reads that day's texts again only when this pair moved. From the counts kept
+        per day: no mention is read."""
         rows = self.db.execute(
-            "select substr(m.created_at, 1, 10), count(*), sum(m.rowid), count(m.purged_at) from mentions m "
-            f"join decisions d on d.platform = m.platform and d.mention_id = m.id and {_LATEST} "
-            f"where d.outcome != 'filtered' and d.label = 'about' and {' and '.join(in_days)} group by 1",
-            args,
+            "select day, mentions, changes from daily_counts where label = 'about' and day between ? and ?",
+            [since, until],
         ).fetchall()
-        return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows if r[1] > 0}
 
     def latest_mention_day(self) -> str | None:
         """The day of the newest stored mention: the default end of listening and stats windows, so a replayed

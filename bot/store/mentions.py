@@ -134,12 +134,18 @@ class MentionStore(BaseStore):
         key = [mention.platform, mention.id]
         previous = self._counted_as(mention.platform, mention.id)
         if previous:
-            self.db.execute("update daily_counts set mentions = mentions - 1 where day = ? and label = ?", previous)
+            self.db.execute("update daily_counts set mentions = mentions - 1, changes = changes + 1 "
+                            "where day = ? and label = ?", previous)
         self.db.execute(
-            "insert into daily_counts (day, label, mentions) select substr(created_at, 1, 10), ?, 1 from mentions "
-            "where platform = ? and id = ? on conflict (day, label) do update set mentions = mentions + 1",
+            "insert into daily_counts (day, label, mentions, changes) select substr(created_at, 1, 10), ?, 1, 1 "
+            "from mentions where platform = ? and id = ? "
+            "on conflict (day, label) do update set mentions = mentions + 1, changes = changes + 1",
             [label, *key],
         )
+
+    def _touch_counts(self) -> None:
+        """Mark every day changed: after texts were blanked or masked (retention, forget), which moves no count."""
+        self.db.execute("update daily_counts set changes = changes + 1")
 
     def _counted_as(self, platform: str, mention_id: str) -> tuple[str, str] | None:
         """(day, label) a decided mention is counted under in `daily_counts`; None when it is not decided."""

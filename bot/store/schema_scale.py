@@ -94,3 +94,11 @@ def m005_queue_author(db: Database) -> None:
         "where m.platform = queue_items.platform and m.id = queue_items.mention_id"
     )
     db.execute("create index if not exists idx_queue_author on queue_items(platform, author_key, created_at)")
+
+
+@scale()
+def m006_count_changes(db: Database) -> None:
+    """A change counter beside each day's count: with the count it tells a reader that keeps a day's terms
+    (listening) whether that day's posts changed, without reading them. Rows stay at zero instead of going, so
+    the counter never starts over."""
+    db.execute("alter table daily_counts add column changes integer not null default 0")

@@ -36,7 +36,7 @@ def _until(default: str | None) -> date:
 
 class DayTerms:
     """Each day's term counts, kept between looks at /listening and counted again only for a day whose `about`
-    mentions changed (new, re-decided or erased ones move the store's fingerprint of the day): two weeks of
+    mentions changed (new, re-decided, purged or erased ones move the store's mark of the day): two weeks of
     posts are tokenised once, not at every page view."""
 
     KEEP = 64  # days kept; a window is 14
@@ -44,7 +44,7 @@ class DayTerms:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # (database, day, ignored words, stop words) -> (the store's fingerprint of the day, its term counts)
-        self._days: dict[tuple[str, date, frozenset[str], frozenset[str]], tuple[tuple[int, int, int], TermCounts]] = {}
+        self._days: dict[tuple[str, date, frozenset[str], frozenset[str]], tuple[tuple[int, int], TermCounts]] = {}
 
     def window(self, since: date, until: date, ignore: frozenset[str],
                stop: frozenset[str]) -> dict[date, TermCounts]:
