@@ -47,9 +47,12 @@ class PollResult:
         return text + (f" error={self.error}" if self.error else "")
 
 
-def brand_of(settings: Settings) -> Brand:
+def brand_of(settings: Settings, platform: str = "x") -> Brand:
+    """The brand as the classifier sees it on one platform: that platform's handles (qualified on Mastodon and
+    Bluesky, so `@tulpair@mastodon.social` is ours and `@tulpair@elsewhere.social` is not), and every own account."""
     b = settings.brand
-    return Brand.of(b.handles, b.names or [b.name], [*b.own_accounts, *b.staff_accounts])
+    own = [*b.own_accounts, *b.staff_accounts, *b.handles, *b.mastodon_handles, *b.bluesky_handles]
+    return Brand.of(b.handles_on(platform), b.names or [b.name], list(dict.fromkeys(own)))
 
 
 class Pipeline:
@@ -100,15 +103,19 @@ class Pipeline:
                 continue
             self.store.record_outcome(m, Outcome("filtered", filter_reason=reason, config_version=settings.version))
             result.filtered += 1
-        brand = brand_of(settings)
         started = time.perf_counter()
-        try:
-            decisions: list[Decision | None] = list(self.classifier.classify(keep, brand))
-        except Exception:  # noqa: BLE001 - one bad mention must not stop the batch: find it one by one
-            log.warning("classifying a batch of %d failed; retrying one by one", len(keep))
-            decisions = [self._classify_one(m, brand) for m in keep]
+        decided: list[tuple[Mention, Decision | None]] = []
+        for platform in dict.fromkeys(m.platform for m in keep):  # each platform's handles are the brand's own
+            group = [m for m in keep if m.platform == platform]
+            brand = brand_of(settings, platform)
+            try:
+                decisions: list[Decision | None] = list(self.classifier.classify(group, brand))
+            except Exception:  # noqa: BLE001 - one bad mention must not stop the batch: find it one by one
+                log.warning("classifying a batch of %d failed; retrying one by one", len(group))
+                decisions = [self._classify_one(m, brand) for m in group]
+            decided += zip(group, decisions, strict=True)
         per_mention = (time.perf_counter() - started) / max(len(keep), 1)
-        for m, d in zip(keep, decisions, strict=True):
+        for m, d in decided:
             if self.on_decision:
                 self.on_decision(m, d, per_mention)
             if d is None:

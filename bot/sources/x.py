@@ -22,7 +22,7 @@ from bot.settings import XSource as XSettings
 from bot.sources.base import Batch, Reject
 from bot.sources.x_client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, Page, XApi, build_client
 from bot.sources.x_mapping import BrandAccounts, map_page
-from bot.sources.x_pacing import Backoff, pause_for
+from bot.sources.pacing import Backoff, RetryGate, pause_for
 
 log = logging.getLogger(__name__)
 
@@ -119,23 +119,12 @@ class _XPoller:
         self.ids = ids
         self.calls_per_poll = calls_per_poll
         self.api = XApi(client, settings, self.name, Backoff(settings.interval_seconds, settings.max_backoff_seconds))
-        self._blocked: SourceError | None = None
+        self.gate = RetryGate(self.name)
 
     def fetch(self, checkpoint: str | None) -> Batch:
-        blocked = self._blocked
-        if blocked is not None and blocked.retry_at and datetime.now(timezone.utc) < blocked.retry_at:
-            # Polled again before the wait ended (a manual run, a restarted job): do not call X yet.
-            raise type(blocked)(f"{self.name}: still waiting until {blocked.retry_at:%H:%M:%S} UTC after: "
-                                f"{str(blocked).removeprefix(self.name + ': ')}", blocked.retry_at)
         if checkpoint is not None and not checkpoint.isdigit():
             raise SourceError(f"{self.name}: the stored checkpoint {checkpoint!r} is not a post id")
-        try:
-            batch = self._fetch(checkpoint)
-        except SourceError as e:
-            self._blocked = e
-            raise
-        self._blocked = None
-        return batch
+        return self.gate.run(lambda: self._fetch(checkpoint))
 
     def _fetch(self, checkpoint: str | None) -> Batch:
         raise NotImplementedError

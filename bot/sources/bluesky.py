@@ -1,0 +1,236 @@
+"""The Bluesky source, through the atproto SDK: the brand account's notifications with reason `mention` or
+`reply` (`app.bsky.notification.listNotifications`). One `Source` named "bluesky:mentions"; its checkpoint is
+the `indexedAt` time of the newest notification stored.
+
+It logs in with an app password from the environment (`com.atproto.server.createSession`, a POST that only opens
+a session) and otherwise only reads (GET). Notifications come newest first with a cursor to older ones and no
+"since" parameter, so a poll pages back until it passes the checkpoint; what it reads twice at the boundary the
+store keeps once. A failed page raises a `SourceError` before anything is returned, so the checkpoint never moves
+past a post that was not stored. Rate limits come from the `ratelimit-*` headers; 429 waits for the reset, and
+5xx, time-outs and broken connections back off with a cap and jitter.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from atproto import Client, models
+from atproto_client import exceptions as at_errors
+from atproto_client.request import Request
+
+from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, SourceUnavailable
+from bot.mention import Mention, parse_time
+from bot.settings import BlueskySource as BlueskySettings
+from bot.settings import Settings
+from bot.sources.base import Batch, Reject
+from bot.sources.bluesky_mapping import BrandAccount, map_notifications
+from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, pause_for, rate_state, retry_at_after_429
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BlueskyApi", "BlueskyMentionsSource", "PAGE_SIZE", "app_password", "build_bluesky_source",
+           "build_client", "check_bluesky", "login_handle"]
+
+PAGE_SIZE = 100  # the most notifications one listNotifications page holds
+REASONS = ["mention", "reply"]
+_LIST = "app.bsky.notification.listNotifications"
+
+
+def app_password(settings: BlueskySettings, environ: Mapping[str, str] | None = None) -> str:
+    """The app password from the environment variable the config names; never from a file."""
+    environ = os.environ if environ is None else environ
+    password = environ.get(settings.app_password_env, "").strip()
+    if not password:
+        raise SourceAuthError(
+            f"Bluesky: the environment variable {settings.app_password_env} is not set; set it to an app password "
+            f"of the brand account (Settings > Privacy and security > App passwords) before starting the bot")
+    return password
+
+
+def login_handle(settings: Settings) -> str:
+    handle = settings.sources.bluesky.handle.strip().lstrip("@") or next(iter(settings.brand.bluesky_handles), "")
+    if not handle:
+        raise ConfigError("sources.bluesky is enabled but neither sources.bluesky.handle nor brand.bluesky_handles "
+                          "names the account; add the brand's handle, such as tulpair.bsky.social, to "
+                          "brand.bluesky_handles")
+    return handle
+
+
+def build_client(settings: BlueskySettings) -> Client:
+    """An atproto Client for the configured service with the configured time-out on every request."""
+    return Client(base_url=settings.service_url.strip(), request=Request(timeout=settings.timeout_seconds))
+
+
+class BlueskyApi:
+    """Logs in once and calls read queries of the atproto Client, reporting failures as our errors with the
+    rate-limit window of every answer. The password never appears in a message."""
+
+    def __init__(self, client: Client, settings: BlueskySettings, handle: str, password: str, where: str,
+                 backoff: Backoff) -> None:
+        self.client = client
+        self.settings = settings
+        self.handle = handle
+        self._password = password
+        self.where = where
+        self.backoff = backoff
+        self.did: str | None = None
+        self.logged_in_as = ""
+        self.rate: RateState | None = None
+
+    def login(self) -> str:
+        """The DID of the account, logging in on first use (one createSession per run; atproto refreshes it)."""
+        if self.did is None:
+            profile = self._call(lambda: self.client.login(self.handle, self._password), "login")
+            did = getattr(profile, "did", None) or getattr(getattr(self.client, "me", None), "did", None)
+            if not did:
+                raise SourceUnavailable(f"{self.where}: {self.settings.service_url} sent no profile for @{self.handle}")
+            self.did, self.logged_in_as = str(did), str(getattr(profile, "handle", self.handle))
+        return self.did
+
+    def query(self, nsid: str, params: Any) -> dict[str, Any]:
+        self.login()
+        response = self._call(lambda: self.client.invoke_query(nsid, params=params), nsid)
+        self.rate = rate_state(response.headers, "ratelimit-")
+        if not isinstance(response.content, dict):
+            raise self._unavailable(f"{self.settings.service_url} sent a body that is not a JSON object for {nsid}")
+        return response.content
+
+    def _call(self, call: Any, name: str) -> Any:
+        host = self.settings.service_url
+        try:
+            result = call()
+        except at_errors.RateLimitExceededError as e:
+            headers = e.response.headers if e.response is not None else {}
+            retry_at = retry_at_after_429(header_time(headers, "ratelimit-reset"),
+                                          self.settings.max_rate_limit_wait_seconds, self.backoff.next_delay())
+            raise RateLimited(f"{self.where}: Bluesky answered 429 Too Many Requests for {name}; the next call "
+                              f"waits until {retry_at:%H:%M:%S} UTC", retry_at) from None
+        except at_errors.UnauthorizedError as e:
+            raise SourceAuthError(f"{self.where}: {host} refused @{self.handle} ({_describe(e)}); put a valid app "
+                                  f"password in the environment variable {self.settings.app_password_env}") from None
+        except at_errors.InvokeTimeoutError:
+            raise self._unavailable(f"no answer from {host} within {self.settings.timeout_seconds:g}s") from None
+        except at_errors.NetworkError as e:
+            if e.response is None:
+                raise self._unavailable(f"cannot reach {host}") from None
+            raise self._unavailable(f"{host} answered {_describe(e)} for {name}") from None
+        except at_errors.RequestErrorBase as e:
+            status = e.response.status_code if e.response is not None else None
+            if status is not None and status >= 500:
+                raise self._unavailable(f"{host} answered {_describe(e)} for {name}") from None
+            raise SourceError(f"{self.where}: {host} refused {name} ({_describe(e)})") from None
+        except at_errors.ModelError as e:
+            raise self._unavailable(f"{host} sent an answer that is not the lexicon's shape for {name} ({e})") from None
+        self.backoff.reset()
+        return result
+
+    def _unavailable(self, reason: str) -> SourceUnavailable:
+        delay = self.backoff.next_delay()
+        retry_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
+        return SourceUnavailable(f"{self.where}: {reason}; retrying in {delay:.0f}s "
+                                 f"(failure {self.backoff.failures} in a row)", retry_at)
+
+
+def _describe(e: at_errors.RequestErrorBase) -> str:
+    r = e.response
+    if r is None:
+        return type(e).__name__
+    content = r.content
+    detail = ": ".join(str(x) for x in (getattr(content, "error", None), getattr(content, "message", None)) if x)
+    return f"{r.status_code}" + (f" {detail}" if detail else "")
+
+
+def _when(item: Any) -> datetime | None:
+    try:
+        return parse_time(item["indexedAt"]) if isinstance(item, Mapping) else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class BlueskyMentionsSource:
+    """The brand account's mentions and the replies to its posts."""
+
+    name = "bluesky:mentions"
+
+    def __init__(self, api: BlueskyApi, settings: BlueskySettings, brand_handles: list[str]) -> None:
+        self.api = api
+        self.settings = settings
+        self.brand_handles = frozenset(h.casefold() for h in brand_handles)
+        self.gate = RetryGate(self.name)
+
+    def fetch(self, checkpoint: str | None) -> Batch:
+        if checkpoint is not None:
+            try:
+                parse_time(checkpoint)
+            except (TypeError, ValueError):
+                raise SourceError(f"{self.name}: the stored checkpoint {checkpoint!r} is not a time") from None
+        return self.gate.run(lambda: self._fetch(checkpoint))
+
+    def _fetch(self, checkpoint: str | None) -> Batch:
+        did = self.api.login()
+        brand = BrandAccount(did, self.brand_handles | {self.api.logged_in_as.casefold()})
+        since = parse_time(checkpoint) if checkpoint else datetime.now(timezone.utc) - timedelta(
+            hours=self.settings.backfill_hours)
+        mentions: list[Mention] = []
+        rejects: list[Reject] = []
+        newest: tuple[datetime, str] | None = (since, checkpoint) if checkpoint else None
+        cursor: str | None = None
+        for number in range(1, self.settings.max_pages + 1):
+            params = models.AppBskyNotificationListNotifications.Params(reasons=REASONS, limit=PAGE_SIZE, cursor=cursor)
+            page = self.api.query(_LIST, params)
+            items = page.get("notifications")
+            if not isinstance(items, list):
+                rejects += map_notifications(items, brand, f"{self.name} page {number}")[1]
+                break
+            where = f"{self.name} page {number}"
+            times = [(t, str(i["indexedAt"])) for i in items if (t := _when(i)) is not None]
+            newest = max([*times, *([newest] if newest else [])], default=None, key=lambda p: p[0])
+            # What is newer than the checkpoint is new. A post from that very moment is read again (the store keeps
+            # it once); its reject, if it had one, was kept the first time. An unreadable time is new.
+            fresh = [i for i in items if (t := _when(i)) is None or t > since or (checkpoint is None and t == since)]
+            again = [i for i in items if checkpoint is not None and _when(i) == since]
+            found, bad = map_notifications(fresh, brand, where)
+            mentions += found + map_notifications(again, brand, where)[0]
+            rejects += bad
+            cursor = page.get("cursor") if isinstance(page.get("cursor"), str) else None
+            if not cursor or not items or any(t < since for t, _ in times):
+                break
+        else:
+            log.warning("%s: read %d pages (sources.bluesky.max_pages) without reaching the last poll; older "
+                        "notifications in this gap are skipped", self.name, self.settings.max_pages)
+        pause = pause_for(self.api.rate, self.settings.interval_seconds, 1, self.settings.max_rate_limit_wait_seconds)
+        if pause is not None and self.api.rate is not None:
+            log.info("%s: %s; next poll in %.0fs", self.name, self.api.rate.describe(), pause)
+        return Batch(mentions, newest[1] if newest else checkpoint, rejects, next_poll_after=pause)
+
+
+def build_bluesky_source(settings: Settings, client: Client | None = None,
+                         environ: Mapping[str, str] | None = None) -> BlueskyMentionsSource:
+    """The Bluesky source a config enables. Raises SourceAuthError when the app password's variable is empty
+    and ConfigError when no handle names the account."""
+    b = settings.sources.bluesky
+    handle = login_handle(settings)
+    api = BlueskyApi(client or build_client(b), b, handle, app_password(b, environ), "bluesky:mentions",
+                     Backoff(b.interval_seconds, b.max_backoff_seconds))
+    return BlueskyMentionsSource(api, b, settings.brand.bluesky_handles)
+
+
+def check_bluesky(settings: Settings, client: Client, environ: Mapping[str, str] | None = None) -> list[str]:
+    """`webcare bluesky check`: the app password works, whose account it is, and the rate-limit window."""
+    b = settings.sources.bluesky
+    handle = login_handle(settings)
+    api = BlueskyApi(client, b, handle, app_password(b, environ), "bluesky check",
+                     Backoff(b.interval_seconds, b.max_backoff_seconds))
+    did = api.login()
+    lines = [f"app password from {b.app_password_env}: accepted",
+             f"logged in as @{api.logged_in_as} ({did}) on {b.service_url}"]
+    if api.logged_in_as.casefold() not in {h.casefold() for h in settings.brand.bluesky_handles}:
+        lines.append(f"warning: @{api.logged_in_as} is not in brand.bluesky_handles; add it so the classifier "
+                     f"knows the handle as the brand's")
+    api.query(_LIST, models.AppBskyNotificationListNotifications.Params(reasons=REASONS, limit=1))
+    lines.append(f"notifications: {api.rate.describe() if api.rate else 'the server sent no rate-limit headers'}")
+    return lines
