@@ -12,11 +12,12 @@ past a post that was not stored. Rate limits come from the `ratelimit-*` headers
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from atproto import Client, models
 from atproto_client import exceptions as at_errors
@@ -163,49 +164,71 @@ class BlueskyMentionsSource:
         self.gate = RetryGate(self.name)
 
     def fetch(self, checkpoint: str | None) -> Batch:
-        if checkpoint is not None:
-            try:
-                parse_time(checkpoint)
-            except (TypeError, ValueError):
-                raise SourceError(f"{self.name}: the stored checkpoint {checkpoint!r} is not a time") from None
-        return self.gate.run(lambda: self._fetch(checkpoint))
+        position = self._position(checkpoint)  # a bad checkpoint fails before the platform is called
+        return self.gate.run(lambda: self._fetch(position, first=checkpoint is None))
 
-    def _fetch(self, checkpoint: str | None) -> Batch:
+    def _position(self, checkpoint: str | None) -> _Position:
+        """The checkpoint read: a time (everything up to it is stored), or a backlog being paged through."""
+        try:
+            if checkpoint is None:
+                since = datetime.now(timezone.utc) - timedelta(hours=self.settings.backfill_hours)
+                return _Position(since, None, None)
+            if not checkpoint.startswith("{"):
+                since = parse_time(checkpoint)
+                return _Position(since, (since, checkpoint), None)
+            state = json.loads(checkpoint)
+            newest = (parse_time(state["newest"]), str(state["newest"])) if state.get("newest") else None
+            return _Position(parse_time(state["since"]), newest, str(state["cursor"]))
+        except (KeyError, TypeError, ValueError):
+            raise SourceError(f"{self.name}: the stored checkpoint {checkpoint!r} is neither a time nor a "
+                              f"backlog position") from None
+
+    def _fetch(self, position: _Position, first: bool) -> Batch:
         did = self.api.login()
         brand = BrandAccount(did, self.brand_handles | {self.api.logged_in_as.casefold()})
-        since = parse_time(checkpoint) if checkpoint else datetime.now(timezone.utc) - timedelta(
-            hours=self.settings.backfill_hours)
+        since, newest, cursor = position
         mentions: list[Mention] = []
         rejects: list[Reject] = []
-        newest: tuple[datetime, str] | None = (since, checkpoint) if checkpoint else None
-        cursor: str | None = None
         for number in range(1, self.settings.max_pages + 1):
             params = models.AppBskyNotificationListNotifications.Params(reasons=REASONS, limit=PAGE_SIZE, cursor=cursor)
             page = self.api.query(_LIST, params)
             items = page.get("notifications")
-            if not isinstance(items, list):
-                rejects += map_notifications(items, brand, f"{self.name} page {number}")[1]
-                break
             where = f"{self.name} page {number}"
+            if not isinstance(items, list):
+                raise SourceUnavailable(f"{where}: 'notifications' must be a list, got {type(items).__name__}")
             times = [(t, str(i["indexedAt"])) for i in items if (t := _when(i)) is not None]
             newest = max([*times, *([newest] if newest else [])], default=None, key=lambda p: p[0])
             # What is newer than the checkpoint is new. A post from that very moment is read again (the store keeps
             # it once); its reject, if it had one, was kept the first time. An unreadable time is new.
-            fresh = [i for i in items if (t := _when(i)) is None or t > since or (checkpoint is None and t == since)]
-            again = [i for i in items if checkpoint is not None and _when(i) == since]
+            fresh = [i for i in items if (t := _when(i)) is None or t > since or (first and t == since)]
+            again = [i for i in items if not first and _when(i) == since]
             found, bad = map_notifications(fresh, brand, where)
             mentions += found + map_notifications(again, brand, where)[0]
             rejects += bad
             cursor = page.get("cursor") if isinstance(page.get("cursor"), str) else None
             if not cursor or not items or any(t < since for t, _ in times):
+                checkpoint = newest[1] if newest else position.since_text()
                 break
         else:
-            log.warning("%s: read %d pages (sources.bluesky.max_pages) without reaching the last poll; older "
-                        "notifications in this gap are skipped", self.name, self.settings.max_pages)
+            # A backlog longer than max_pages (after an outage): remember where paging stopped and go on from
+            # there at the next poll, so nothing between the last checkpoint and now is skipped.
+            log.info("%s: read %d pages (sources.bluesky.max_pages); the backlog goes on at the next poll",
+                     self.name, self.settings.max_pages)
+            checkpoint = json.dumps({"since": position.since_text(), "newest": newest[1] if newest else None,
+                                     "cursor": cursor})
         pause = pause_for(self.api.rate, self.settings.interval_seconds, 1, self.settings.max_rate_limit_wait_seconds)
         if pause is not None and self.api.rate is not None:
             log.info("%s: %s; next poll in %.0fs", self.name, self.api.rate.describe(), pause)
-        return Batch(mentions, newest[1] if newest else checkpoint, rejects, next_poll_after=pause)
+        return Batch(mentions, checkpoint, rejects, next_poll_after=pause)
+
+
+class _Position(NamedTuple):
+    since: datetime  # everything before is stored (or older than backfill_hours)
+    newest: tuple[datetime, str] | None  # the newest notification seen so far (its time and its text)
+    cursor: str | None  # where paging through a backlog goes on; None starts at the newest
+
+    def since_text(self) -> str:
+        return self.since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def build_bluesky_source(settings: Settings, client: Client | None = None,
