@@ -145,7 +145,7 @@ class MastodonSource(_Section):
     )
     access_token_env: str = Field(
         default="MASTODON_ACCESS_TOKEN",
-        description="The environment variable that holds the access token (scope `read:notifications read:statuses`).",
+        description="The environment variable that holds the access token (scopes read:accounts, read:notifications, read:statuses).",
     )
     interval_seconds: float = Field(default=60, gt=0, description="Seconds between polls (stretched by rate limits).")
     jitter_seconds: float = Field(default=5, ge=0, description="Random seconds added to each poll's start.")

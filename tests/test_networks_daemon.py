@@ -4,7 +4,9 @@ stored once under its own checkpoint, only reads are sent, and a SIGKILL and res
 from __future__ import annotations
 
 import copy
+import io
 import json
+import logging
 import os
 import signal
 import threading
@@ -16,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from bot.daemon import Daemon
+from bot.logs import configure_logging
+from bot.settings import load_settings
 from bot.sources.replay import ReplaySource
 from bot.sources.x import XMentionsSource
 from bot.store import Store
@@ -184,3 +188,19 @@ def test_sigkill_and_restart_store_each_mastodon_and_bluesky_post_exactly_once(
     assert_once_each(store, REPLAY + n + 6 + n + 5)
     assert store.checkpoint("mastodon:mentions") == str(600_000 + n - 1)
     store.close()
+
+
+def test_the_mastodon_token_and_the_bluesky_app_password_are_masked_in_logs(
+        write_config: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", "masto-secret-token-123")
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
+    settings = load_settings(write_config())
+    out = io.StringIO()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    configure_logging(settings, stream=out)
+    try:
+        logging.getLogger("bot.test").warning("login with abcd-efgh-ijkl-mnop, token masto-secret-token-123")
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    assert out.getvalue().rstrip().endswith("bot.test: login with ***, token ***")

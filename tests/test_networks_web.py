@@ -1,0 +1,37 @@
+"""The review app shows which network a queued post is on and links to it there, for posts read by the real
+Mastodon and Bluesky sources from their fakes."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fake_bluesky import APP_PASSWORD, FakeBluesky
+from tests.fake_mastodon import TOKEN, FakeMastodon
+from tests.test_networks_daemon import config, fakes  # noqa: F401  (the fixture)
+from web_support import AGENT, AGENT_PASSWORD, fill, log_in, serving
+
+
+def test_the_queue_names_the_network_and_links_to_the_post_on_it(
+        write_config: Callable[..., Path], fakes: tuple[FakeMastodon, FakeBluesky],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    m, b = fakes
+    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", APP_PASSWORD)
+    settings = fill(config(write_config, m, b, replay=False))
+    with serving(settings) as (base, store):
+        items = {i.platform: i for i in store.list_queue(None)}
+        assert {"mastodon", "bluesky"} <= set(items)
+        page = log_in(base, AGENT, AGENT_PASSWORD).get(f"{base}/queue", timeout=10).text
+        for platform, name in (("mastodon", "Mastodon"), ("bluesky", "Bluesky")):
+            url = items[platform].url
+            assert url.startswith({"mastodon": "https://", "bluesky": "https://bsky.app/profile/"}[
+                platform])
+            link = re.search(rf'<a href="{re.escape(html.escape(url))}"[^>]*>open on {name}</a>', page)
+            assert link, f"no link to {url} in the queue"
+        assert requests.get(f"{base}/queue", timeout=10, allow_redirects=False).status_code == 302
