@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
@@ -27,9 +26,10 @@ from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, S
 from bot.mention import Mention, parse_time
 from bot.settings import BlueskySource as BlueskySettings
 from bot.settings import Settings
+from bot.sources.credentials import from_environment
 from bot.sources.base import Batch, Reject
 from bot.sources.bluesky_mapping import BrandAccount, map_notifications
-from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, pause_for, rate_state, retry_at_after_429
+from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, next_pause, rate_state, retry_at_after_429
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +43,9 @@ _LIST = "app.bsky.notification.listNotifications"
 
 def app_password(settings: BlueskySettings, environ: Mapping[str, str] | None = None) -> str:
     """The app password from the environment variable the config names; never from a file."""
-    environ = os.environ if environ is None else environ
-    password = environ.get(settings.app_password_env, "").strip()
-    if not password:
-        raise SourceAuthError(
-            f"Bluesky: the environment variable {settings.app_password_env} is not set; set it to an app password "
-            f"of the brand account (Settings > Privacy and security > App passwords) before starting the bot")
-    return password
+    return from_environment(settings.app_password_env, (
+        f"Bluesky: the environment variable {settings.app_password_env} is not set; set it to an app password "
+        f"of the brand account (Settings > Privacy and security > App passwords) before starting the bot"), environ)
 
 
 def login_handle(settings: Settings) -> str:
@@ -130,10 +126,7 @@ class BlueskyApi:
         return result
 
     def _unavailable(self, reason: str) -> SourceUnavailable:
-        delay = self.backoff.next_delay()
-        retry_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
-        return SourceUnavailable(f"{self.where}: {reason}; retrying in {delay:.0f}s "
-                                 f"(failure {self.backoff.failures} in a row)", retry_at)
+        return self.backoff.unavailable(self.where, reason)
 
 
 def _describe(e: at_errors.RequestErrorBase) -> str:
@@ -216,9 +209,8 @@ class BlueskyMentionsSource:
                      self.name, self.settings.max_pages)
             checkpoint = json.dumps({"since": position.since_text(), "newest": newest[1] if newest else None,
                                      "cursor": cursor})
-        pause = pause_for(self.api.rate, self.settings.interval_seconds, 1, self.settings.max_rate_limit_wait_seconds)
-        if pause is not None and self.api.rate is not None:
-            log.info("%s: %s; next poll in %.0fs", self.name, self.api.rate.describe(), pause)
+        pause = next_pause(self.name, self.api.rate, self.settings.interval_seconds, 1,
+                           self.settings.max_rate_limit_wait_seconds)
         return Batch(mentions, checkpoint, rejects, next_poll_after=pause)
 
 

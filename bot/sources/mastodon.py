@@ -11,7 +11,6 @@ for the window's reset, and 5xx, time-outs and broken connections back off with 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -24,9 +23,10 @@ from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, S
 from bot.mention import Mention, parse_time
 from bot.settings import MastodonSource as MastodonSettings
 from bot.settings import Settings
+from bot.sources.credentials import from_environment
 from bot.sources.base import Batch, Reject
 from bot.sources.mastodon_mapping import BrandAccount, map_notifications, qualify
-from bot.sources.pacing import Backoff, RateState, RetryGate, pause_for, retry_at_after_429
+from bot.sources.pacing import Backoff, RateState, RetryGate, next_pause, retry_at_after_429
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,10 @@ PAGE_SIZE = 40  # the most notifications Mastodon serves per page
 
 def access_token(settings: MastodonSettings, environ: Mapping[str, str] | None = None) -> str:
     """The access token from the environment variable the config names; never from a file."""
-    environ = os.environ if environ is None else environ
-    token = environ.get(settings.access_token_env, "").strip()
-    if not token:
-        raise SourceAuthError(
-            f"Mastodon: the environment variable {settings.access_token_env} is not set; set it to the access token "
-            f"of an application on the brand account (Preferences > Development > New application, scopes "
-            f"read:accounts read:notifications read:statuses) before starting the bot")
-    return token
+    return from_environment(settings.access_token_env, (
+        f"Mastodon: the environment variable {settings.access_token_env} is not set; set it to the access token "
+        f"of an application on the brand account (Preferences > Development > New application, scopes "
+        f"read:accounts read:notifications read:statuses) before starting the bot"), environ)
 
 
 def build_client(settings: MastodonSettings, environ: Mapping[str, str] | None = None) -> Mastodon:
@@ -118,10 +114,7 @@ class MastodonApi:
         return result
 
     def _unavailable(self, reason: str) -> SourceUnavailable:
-        delay = self.backoff.next_delay()
-        retry_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
-        return SourceUnavailable(f"{self.where}: {reason}; retrying in {delay:.0f}s "
-                                 f"(failure {self.backoff.failures} in a row)", retry_at)
+        return self.backoff.unavailable(self.where, reason)
 
 
 def _status(e: Exception) -> str:
@@ -206,11 +199,8 @@ class MastodonMentionsSource:
         else:
             log.warning("%s: read %d pages (sources.mastodon.max_pages); the rest follows at the next poll",
                         self.name, self.settings.max_pages)
-        pause = pause_for(self.api.rate(), self.settings.interval_seconds, 1,
-                          self.settings.max_rate_limit_wait_seconds)
-        rate = self.api.rate()
-        if pause is not None and rate is not None:
-            log.info("%s: %s; next poll in %.0fs", self.name, rate.describe(), pause)
+        pause = next_pause(self.name, self.api.rate(), self.settings.interval_seconds, 1,
+                           self.settings.max_rate_limit_wait_seconds)
         return Batch(mentions, _newest(ids) if ids else checkpoint, rejects, next_poll_after=pause)
 
 

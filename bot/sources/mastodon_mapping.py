@@ -142,7 +142,7 @@ def mention_from_status(status: Mapping[str, Any], brand: BrandAccount, server: 
         url=str(status.get("url") or status.get("uri") or ""),
         lang=lang if isinstance(lang, str) and lang else None,
         in_reply_to_post_id=reply_id, in_reply_to_user_id=reply_account,
-        is_repost=status.get("reblog") is not None,
+        is_repost=status.get("reblog") is not None, is_quote=isinstance(status.get("quote"), Mapping),
         is_direct_message=status.get("visibility") == "direct",
         handles=handles,
         is_reply_to_brand=reply_id is not None and brand.is_brand(reply_account, replied_to_handle),

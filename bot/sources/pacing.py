@@ -15,9 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 
-from bot.errors import SourceError
+import logging
 
-__all__ = ["Backoff", "RateState", "RetryGate", "header_time", "pause_for", "rate_state", "retry_at_after_429"]
+from bot.errors import SourceError, SourceUnavailable
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Backoff", "RateState", "RetryGate", "header_time", "next_pause", "pause_for", "rate_state",
+           "retry_at_after_429"]
 
 T = TypeVar("T")
 
@@ -91,6 +96,15 @@ def pause_for(state: RateState | None, interval: float, calls_per_poll: int, max
     return pause if pause > interval else None
 
 
+def next_pause(where: str, state: RateState | None, interval: float, calls_per_poll: int,
+               max_wait: float) -> float | None:
+    """`pause_for`, with a log line when the window makes the source wait longer than its interval."""
+    pause = pause_for(state, interval, calls_per_poll, max_wait)
+    if pause is not None and state is not None:
+        log.info("%s: %s; next poll in %.0fs", where, state.describe(), pause)
+    return pause
+
+
 def retry_at_after_429(reset_at: datetime | None, max_wait: float, fallback: float,
                        now: datetime | None = None) -> datetime:
     """When to call again after a 429: the window's reset (plus a second), at most `max_wait` away; `fallback`
@@ -117,6 +131,14 @@ class Backoff:
 
     def reset(self) -> None:
         self.failures = 0
+
+    def unavailable(self, where: str, reason: str) -> SourceUnavailable:
+        """The error for one more failure in a row (5xx, time-out, broken connection), retried after the next
+        delay."""
+        delay = self.next_delay()
+        retry_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
+        return SourceUnavailable(f"{where}: {reason}; retrying in {delay:.0f}s (failure {self.failures} in a row)",
+                                 retry_at)
 
 
 class RetryGate:

@@ -22,7 +22,7 @@ from bot.settings import XSource as XSettings
 from bot.sources.base import Batch, Reject
 from bot.sources.x_client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, Page, XApi, build_client
 from bot.sources.x_mapping import BrandAccounts, map_page
-from bot.sources.pacing import Backoff, RetryGate, pause_for
+from bot.sources.pacing import Backoff, RetryGate, next_pause
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,8 @@ class _XPoller:
         if checkpoint:
             candidates.append(int(checkpoint))
         new_checkpoint = str(max(candidates)) if candidates else None
-        pause = pause_for(page.rate if page else None, self.settings.interval_seconds, self.calls_per_poll,
-                          self.settings.max_rate_limit_wait_seconds)
-        if pause is not None and page is not None and page.rate is not None:
-            log.info("%s: %s; next poll in %.0fs", self.name, page.rate.describe(), pause)
+        pause = next_pause(self.name, page.rate if page else None, self.settings.interval_seconds,
+                           self.calls_per_poll, self.settings.max_rate_limit_wait_seconds)
         return Batch(mentions, new_checkpoint, rejects, next_poll_after=pause)
 
     def _start_time(self, hours: float, limit_days: float | None = None) -> datetime:

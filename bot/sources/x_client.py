@@ -6,10 +6,8 @@ state of every answer. Only GET endpoints are called here; nothing in the bot wr
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +16,7 @@ import tweepy
 
 from bot.errors import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from bot.settings import XSource as XSettings
+from bot.sources.credentials import from_environment
 from bot.sources.x_pacing import Backoff, RateState, rate_state, retry_at_after_429
 
 log = logging.getLogger(__name__)
@@ -47,14 +46,9 @@ class TimeoutSession(requests.Session):
 
 def bearer_token(settings: XSettings, environ: Mapping[str, str] | None = None) -> str:
     """The bearer token from the environment variable the config names; never from a file."""
-    environ = os.environ if environ is None else environ
-    token = environ.get(settings.bearer_token_env, "").strip()
-    if not token:
-        raise SourceAuthError(
-            f"X: the environment variable {settings.bearer_token_env} is not set; set it to the bearer token of "
-            f"your X app (developer.x.com, Keys and tokens) before starting the bot"
-        )
-    return token
+    return from_environment(settings.bearer_token_env, (
+        f"X: the environment variable {settings.bearer_token_env} is not set; set it to the bearer token of "
+        f"your X app (developer.x.com, Keys and tokens) before starting the bot"), environ)
 
 
 def build_client(settings: XSettings, environ: Mapping[str, str] | None = None) -> tweepy.Client:
@@ -134,7 +128,4 @@ class XApi:
         return Page(payload, rate_state(response.headers))
 
     def _unavailable(self, reason: str) -> SourceUnavailable:
-        delay = self.backoff.next_delay()
-        retry_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
-        return SourceUnavailable(f"{self.where}: {reason}; retrying in {delay:.0f}s "
-                                 f"(failure {self.backoff.failures} in a row)", retry_at)
+        return self.backoff.unavailable(self.where, reason)
