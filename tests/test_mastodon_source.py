@@ -20,6 +20,7 @@ from bot.pipeline import Pipeline, brand_of
 from bot.settings import Settings, load_settings
 from bot.sources.mastodon import MastodonMentionsSource, build_mastodon_source
 from bot.store import Store
+from bot.terms import terms
 from classifiers.features import extract, normalise_text
 from tests.fake_mastodon import DATA, TOKEN, TOO_MANY, UNAVAILABLE, FakeMastodon, Reply, reset_in
 
@@ -265,3 +266,9 @@ def test_check_without_a_token_exits_1_with_the_fix(m_settings: Callable[..., Se
     result = CliRunner().invoke(main, ["--config", str(settings.base_dir / "config.yaml"), "mastodon", "check"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: Mastodon: the environment variable MASTODON_ACCESS_TOKEN is not set;")
+
+
+def test_qualified_handles_are_not_words_in_listening_and_alerts() -> None:
+    found = terms("@tulpair@mastodon.social koffer kwijt, @anna.bsky.social ook @piet@other.example")
+    assert not found & {"mastodon", "social", "bsky", "other", "example", "anna", "piet"}
+    assert "koffer" in found
