@@ -152,10 +152,30 @@ class MastodonSource(_Section):
     jitter_seconds: float = Field(default=5, ge=0, description="Random seconds added to each poll's start.")
     backfill_hours: float = Field(default=24, ge=0, description="On a first start, how far back to read.")
     max_pages: int = Field(default=10, ge=1, le=100, description="Pages of 40 notifications read per poll.")
+    hashtags: list[str] = Field(
+        default_factory=list,
+        description="Hashtags (without #) whose public posts are also read, for listening; each has its own checkpoint.",
+        examples=[["tulpair"]],
+    )
     max_rate_limit_wait_seconds: float = Field(default=900, gt=0, description="The longest wait honoured after a 429.")
     timeout_seconds: float = Field(default=30, gt=0, description="HTTP time-out per request.")
     max_backoff_seconds: float = Field(
         default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
+    )
+
+    @field_validator("hashtags")
+    @classmethod
+    def _without_hash(cls, v: list[str]) -> list[str]:
+        return [t.strip().lstrip("#") for t in v if t.strip().lstrip("#")]
+
+
+class BlueskySearch(_Section):
+    enabled: bool = Field(default=False, description="Also search recent posts for the brand's names.")
+    terms: list[str] = Field(
+        default_factory=list, description="Words or phrases to search for, one search each; empty means the brand's names."
+    )
+    max_pages: int = Field(
+        default=3, ge=1, le=100, description="Pages of 100 posts read per term and poll; older posts in a longer gap are skipped."
     )
 
 
@@ -177,6 +197,7 @@ class BlueskySource(_Section):
     max_backoff_seconds: float = Field(
         default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
     )
+    search: BlueskySearch = Field(default_factory=BlueskySearch)
 
 
 class Sources(_Section):

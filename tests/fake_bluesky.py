@@ -1,7 +1,7 @@
 """A fake Bluesky PDS on 127.0.0.1 speaking XRPC with the AT Protocol's lexicon shapes (tests/fixtures/bluesky/):
 `com.atproto.server.createSession` (app-password login), `app.bsky.actor.getProfile`, and
-`app.bsky.notification.listNotifications` filtered by `reasons`, newest first, cursor-paged, with `ratelimit-*`
-headers. Only the two session procedures accept POST; everything else is a GET query."""
+`app.bsky.notification.listNotifications` filtered by `reasons`, newest first, cursor-paged, and
+`app.bsky.feed.searchPosts`, with `ratelimit-*` headers. Only the two session procedures accept POST; everything else is a GET query."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import base64
 import copy
 import json
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ def reset_in(seconds: float, remaining: int = 0, limit: int = 3000) -> dict[str,
             "ratelimit-reset": str(int(time.time() + seconds)), "ratelimit-policy": f"{limit};w=300"}
 
 
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def _jwt(payload: dict[str, Any]) -> str:
     def part(d: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
@@ -42,6 +47,7 @@ class FakeBluesky(FakePlatform):
         self.handle: str = DATA["session"]["handle"]
         self.profile: dict[str, Any] = copy.deepcopy(DATA["profile"])
         self.notifications: list[dict[str, Any]] = copy.deepcopy(DATA["notifications"])
+        self.posts: list[dict[str, Any]] = copy.deepcopy(DATA["search"])  # what app.bsky.feed.searchPosts finds
         self.page_size = 100
         self.rate: dict[str, str] = {}
         self.access = _jwt({"scope": "com.atproto.appPass", "sub": self.did, "aud": "did:web:fake.bsky",
@@ -71,7 +77,26 @@ class FakeBluesky(FakePlatform):
             return Reply(200, self.profile, dict(self.rate))
         if endpoint == "app.bsky.notification.listNotifications":
             return Reply(200, self._page(query), dict(self.rate))
+        if endpoint == "app.bsky.feed.searchPosts":
+            return Reply(200, self._search(query), dict(self.rate))
         return Reply(501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {endpoint}"})
+
+    def _search(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """Posts whose text has the query (any case), at or after `since`, newest first, cursor-paged."""
+        q = query["q"][-1].casefold()
+        since = query.get("since", [""])[-1]
+        with self._lock:
+            found = [p for p in self.posts if q in str(p["record"].get("text", "")).casefold() or
+                     not isinstance(p["record"].get("text"), str)]
+        if since:
+            found = [p for p in found if _time(p["indexedAt"]) >= _time(since)]
+        found.sort(key=lambda p: p["indexedAt"], reverse=True)
+        offset = int(query["cursor"][-1]) if "cursor" in query else 0
+        size = min(self.page_size, int(query.get("limit", ["25"])[-1]))
+        body: dict[str, Any] = {"posts": found[offset:offset + size], "hitsTotal": len(found)}
+        if offset + size < len(found):
+            body["cursor"] = str(offset + size)
+        return body
 
     def _page(self, query: dict[str, list[str]]) -> dict[str, Any]:
         reasons = query.get("reasons") or query.get("reasons[]")

@@ -1,6 +1,7 @@
 """A fake Mastodon server on 127.0.0.1 speaking the REST API's entities (tests/fixtures/mastodon/): the token's
-account (`verify_credentials`), `mention` notifications paged with `min_id`, `max_id`, `since_id` and `limit`
-(newest first, as Mastodon sends them), single statuses (404 for a deleted one), and `X-RateLimit-*` headers."""
+account (`verify_credentials`), `mention` notifications and hashtag timelines paged with `min_id`, `max_id`, `since_id` and
+`limit` (newest first, as Mastodon sends them), single statuses (404 for a deleted one), and `X-RateLimit-*`
+headers."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class FakeMastodon(FakePlatform):
         self.account: dict[str, Any] = copy.deepcopy(DATA["account"])
         self.statuses = {s["id"]: s for s in copy.deepcopy(DATA["statuses"])}
         self.notifications: list[dict[str, Any]] = copy.deepcopy(DATA["notifications"])
+        self.tagged: dict[str, list[dict[str, Any]]] = copy.deepcopy(DATA["tagged"])  # hashtag timelines
         self.page_size = 40
         self.rate: dict[str, str] = {}
 
@@ -51,6 +53,8 @@ class FakeMastodon(FakePlatform):
             return "notifications"
         if path.startswith("/api/v1/statuses/"):
             return "status"
+        if path.startswith("/api/v1/timelines/tag/"):
+            return "hashtag"
         return path
 
     def respond(self, endpoint: str, method: str, path: str, query: dict[str, list[str]], body: Any,
@@ -65,16 +69,20 @@ class FakeMastodon(FakePlatform):
             found = self.statuses.get(path.rsplit("/", 1)[-1])
             return Reply(200, found, dict(self.rate)) if found else Reply(404, {"error": "Record not found"})
         if endpoint == "notifications":
-            return Reply(200, self._page(query), dict(self.rate))
+            types = query.get("types[]") or query.get("types")
+            with self._lock:
+                items = [n for n in self.notifications if not types or n["type"] in types]
+            return Reply(200, self._page(items, query), dict(self.rate))
+        if endpoint == "hashtag":
+            with self._lock:
+                items = list(self.tagged.get(path.rsplit("/", 1)[-1].casefold(), []))
+            return Reply(200, self._page(items, query), dict(self.rate))
         return Reply(404, {"error": "Record not found"})
 
-    def _page(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+    def _page(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
         def one(name: str) -> str | None:
             return query[name][-1] if name in query else None
 
-        types = query.get("types[]") or query.get("types")
-        with self._lock:
-            items = [n for n in self.notifications if not types or n["type"] in types]
         items.sort(key=lambda n: _key(n["id"]), reverse=True)
         size = min(self.page_size, int(one("limit") or 40))
         if (min_id := one("min_id")) is not None:  # the page just after min_id, still newest first

@@ -18,7 +18,7 @@ from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceUnavaila
 from bot.mention import Mention
 from bot.pipeline import Pipeline, brand_of
 from bot.settings import Settings, load_settings
-from bot.sources.bluesky import BlueskyMentionsSource, build_bluesky_source
+from bot.sources.bluesky import BlueskyMentionsSource, build_bluesky_source, build_bluesky_sources
 from bot.sources.bluesky_mapping import char_offset
 from bot.store import Store
 from classifiers.features import normalise_text
@@ -267,3 +267,25 @@ def test_check_names_the_account_and_the_rate_limit_window(
     assert lines[:2] == ["app password from BLUESKY_APP_PASSWORD: accepted",
                          f"logged in as @tulpair.bsky.social ({US}) on {fake.url}"]
     assert lines[2].startswith("notifications: 2990/3000 requests left, resets at ")
+
+
+# --- the optional search -----------------------------------------------------------------------------------
+
+def test_search_reads_posts_that_name_the_brand_once_each_under_its_own_checkpoint(
+        b_settings: Callable[..., Settings], fake: FakeBluesky, tmp_path: Path) -> None:
+    settings = b_settings(search={"enabled": True})
+    mentions, search = build_bluesky_sources(settings, environ=ENV)
+    assert search.name == "bluesky:search"
+    store = Store(tmp_path / "webcare.db")
+    pipeline = Pipeline(store, lambda: settings, build_classifier(settings).load())
+    assert pipeline.poll(mentions).stored == 5
+    result = pipeline.poll(search)
+    assert (result.stored, result.rejected) == (3, 1)  # the post with a number for text is kept as a reject
+    assert store.checkpoint("bluesky:search") == "2026-11-20T10:04:00.000Z"
+    assert [c.query["q"] for c in fake.calls("app.bsky.feed.searchPosts")] == ["Tulpair", "Tulp Air"]
+    assert [p for p in fake.seen if p.method != "GET"] == [fake.seen[0]]  # one login for both sources
+    again = pipeline.poll(search)
+    assert (again.stored, again.rejected) == (0, 0)
+    texts = [r[0] for r in store.db.execute("select text from mentions where id like '%3lbsearch%'").fetchall()]
+    assert sorted(texts) == sorted(p["record"]["text"] for p in DATA["search"][:3])
+    store.close()

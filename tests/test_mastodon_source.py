@@ -18,7 +18,7 @@ from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceUnavaila
 from bot.mention import Mention
 from bot.pipeline import Pipeline, brand_of
 from bot.settings import Settings, load_settings
-from bot.sources.mastodon import MastodonMentionsSource, build_mastodon_source
+from bot.sources.mastodon import MastodonPoller, build_mastodon_source, build_mastodon_sources
 from bot.store import Store
 from bot.terms import terms
 from classifiers.features import extract, normalise_text
@@ -49,7 +49,7 @@ def m_settings(write_config: Callable[..., Path], fake: FakeMastodon) -> Callabl
     return make
 
 
-def source(settings: Settings) -> MastodonMentionsSource:
+def source(settings: Settings) -> MastodonPoller:
     return build_mastodon_source(settings, environ=ENV)
 
 
@@ -272,3 +272,25 @@ def test_qualified_handles_are_not_words_in_listening_and_alerts() -> None:
     found = terms("@tulpair@mastodon.social koffer kwijt, @anna.bsky.social ook @piet@other.example")
     assert not found & {"mastodon", "social", "bsky", "other", "example", "anna", "piet"}
     assert "koffer" in found
+
+
+# --- the optional hashtags -----------------------------------------------------------------------------------
+
+def test_a_hashtag_is_read_forward_under_its_own_checkpoint(
+        m_settings: Callable[..., Settings], fake: FakeMastodon, tmp_path: Path) -> None:
+    settings = m_settings(hashtags=["#tulpair"])
+    mentions, hashtag = build_mastodon_sources(settings, environ=ENV)
+    assert hashtag.name == "mastodon:hashtag:tulpair"
+    store = Store(tmp_path / "webcare.db")
+    pipeline = Pipeline(store, lambda: settings, build_classifier(settings).load())
+    assert pipeline.poll(mentions).stored == 6
+    result = pipeline.poll(hashtag)
+    assert (result.stored, result.rejected) == (2, 1)
+    assert store.checkpoint("mastodon:hashtag:tulpair") == "113500000000000203"
+    m = store.get_mention("mastodon", "113500000000000201")
+    assert m.text == "Weer 2 uur vertraging #tulpair, nooit meer" and m.handles == ()
+    fake.tagged["tulpair"].append({**fake.tagged["tulpair"][0], "id": "113500000000000204"})
+    assert pipeline.poll(hashtag).stored == 1
+    assert [c.query.get("min_id") for c in fake.calls("hashtag")][-2:] == ["113500000000000203", "113500000000000204"]
+    assert {s.method for s in fake.seen} == {"GET"}
+    store.close()

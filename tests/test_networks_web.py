@@ -35,3 +35,18 @@ def test_the_queue_names_the_network_and_links_to_the_post_on_it(
             link = re.search(rf'<a href="{re.escape(html.escape(url))}"[^>]*>open on {name}</a>', page)
             assert link, f"no link to {url} in the queue"
         assert requests.get(f"{base}/queue", timeout=10, allow_redirects=False).status_code == 302
+
+
+def test_a_bluesky_post_has_its_own_page_under_its_at_uri(
+        write_config: Callable[..., Path], fakes: tuple[FakeMastodon, FakeBluesky],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    m, b = fakes
+    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", TOKEN)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", APP_PASSWORD)
+    settings = fill(config(write_config, m, b, replay=False))
+    with serving(settings) as (base, store):
+        post = "at://did:plc:sanne000000000000000000/app.bsky.feed.post/3lbaaaaaaa001"
+        session = log_in(base, AGENT, AGENT_PASSWORD)
+        r = session.get(f"{base}/mentions/bluesky/{post}", timeout=10)
+        assert r.status_code == 200, r.url
+        assert "mijn koffer is weg sinds dinsdag" in r.text and ">open on Bluesky</a>" in r.text

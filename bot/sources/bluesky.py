@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from atproto import Client, models
@@ -28,15 +29,15 @@ from bot.settings import BlueskySource as BlueskySettings
 from bot.settings import Settings
 from bot.sources.credentials import from_environment
 from bot.sources.base import Batch, Reject
-from bot.sources.bluesky_mapping import BrandAccount, map_notifications
+from bot.sources.bluesky_mapping import PAGE_SIZE, BrandAccount, map_notifications, newest_of, split_new
+from bot.sources.bluesky_search import BlueskySearchSource
 from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, next_pause, rate_state, retry_at_after_429
 
 log = logging.getLogger(__name__)
 
 __all__ = ["BlueskyApi", "BlueskyMentionsSource", "PAGE_SIZE", "app_password", "build_bluesky_source",
-           "build_client", "check_bluesky", "login_handle"]
+           "BlueskySession", "build_client", "check_bluesky", "login_handle", "session"]
 
-PAGE_SIZE = 100  # the most notifications one listNotifications page holds
 REASONS = ["mention", "reply"]
 _LIST = "app.bsky.notification.listNotifications"
 
@@ -62,31 +63,44 @@ def build_client(settings: BlueskySettings) -> Client:
     return Client(base_url=settings.service_url.strip(), request=Request(timeout=settings.timeout_seconds))
 
 
-class BlueskyApi:
-    """Logs in once and calls read queries of the atproto Client, reporting failures as our errors with the
-    rate-limit window of every answer. The password never appears in a message."""
+@dataclass
+class BlueskySession:
+    """The one login the Bluesky sources share: the client, who logs in, and (once logged in) the account's DID."""
 
-    def __init__(self, client: Client, settings: BlueskySettings, handle: str, password: str, where: str,
-                 backoff: Backoff) -> None:
-        self.client = client
+    client: Client
+    handle: str
+    password: str = field(repr=False)
+    did: str | None = None
+    logged_in_as: str = ""
+
+
+class BlueskyApi:
+    """Calls read queries of the atproto Client for one source (logging in on first use), reporting failures as
+    our errors with the rate-limit window of every answer. The password never appears in a message."""
+
+    def __init__(self, session: BlueskySession, settings: BlueskySettings, where: str, backoff: Backoff) -> None:
+        self.session = session
+        self.client = session.client
         self.settings = settings
-        self.handle = handle
-        self._password = password
+        self.handle = session.handle
         self.where = where
         self.backoff = backoff
-        self.did: str | None = None
-        self.logged_in_as = ""
         self.rate: RateState | None = None
+
+    @property
+    def logged_in_as(self) -> str:
+        return self.session.logged_in_as
 
     def login(self) -> str:
         """The DID of the account, logging in on first use (one createSession per run; atproto refreshes it)."""
-        if self.did is None:
-            profile = self._call(lambda: self.client.login(self.handle, self._password), "login")
-            did = getattr(profile, "did", None) or getattr(getattr(self.client, "me", None), "did", None)
+        s = self.session
+        if s.did is None:
+            profile = self._call(lambda: s.client.login(s.handle, s.password), "login")
+            did = getattr(profile, "did", None) or getattr(getattr(s.client, "me", None), "did", None)
             if not did:
-                raise SourceUnavailable(f"{self.where}: {self.settings.service_url} sent no profile for @{self.handle}")
-            self.did, self.logged_in_as = str(did), str(getattr(profile, "handle", self.handle))
-        return self.did
+                raise SourceUnavailable(f"{self.where}: {self.settings.service_url} sent no profile for @{s.handle}")
+            s.did, s.logged_in_as = str(did), str(getattr(profile, "handle", s.handle))
+        return s.did
 
     def query(self, nsid: str, params: Any) -> dict[str, Any]:
         self.login()
@@ -138,13 +152,6 @@ def _describe(e: at_errors.RequestErrorBase) -> str:
     return f"{r.status_code}" + (f" {detail}" if detail else "")
 
 
-def _when(item: Any) -> datetime | None:
-    try:
-        return parse_time(item["indexedAt"]) if isinstance(item, Mapping) else None
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 class BlueskyMentionsSource:
     """The brand account's mentions and the replies to its posts."""
 
@@ -189,12 +196,8 @@ class BlueskyMentionsSource:
             where = f"{self.name} page {number}"
             if not isinstance(items, list):
                 raise SourceUnavailable(f"{where}: 'notifications' must be a list, got {type(items).__name__}")
-            times = [(t, str(i["indexedAt"])) for i in items if (t := _when(i)) is not None]
-            newest = max([*times, *([newest] if newest else [])], default=None, key=lambda p: p[0])
-            # What is newer than the checkpoint is new. A post from that very moment is read again (the store keeps
-            # it once); its reject, if it had one, was kept the first time. An unreadable time is new.
-            fresh = [i for i in items if (t := _when(i)) is None or t > since or (first and t == since)]
-            again = [i for i in items if not first and _when(i) == since]
+            times, newest = newest_of(items, newest)
+            fresh, again = split_new(items, since, first)
             found, bad = map_notifications(fresh, brand, where)
             mentions += found + map_notifications(again, brand, where)[0]
             rejects += bad
@@ -223,23 +226,43 @@ class _Position(NamedTuple):
         return self.since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def build_bluesky_sources(settings: Settings, client: Client | None = None,
+                          environ: Mapping[str, str] | None = None) -> list[Any]:
+    """The Bluesky sources a config enables, sharing one login: the mentions, and the search when enabled."""
+    shared = session(settings, client, environ)
+    b, brand = settings.sources.bluesky, settings.brand
+    sources: list[Any] = [BlueskyMentionsSource(_api(settings, shared, "bluesky:mentions"), b, brand.bluesky_handles)]
+    if b.search.enabled:
+        terms = list(dict.fromkeys(b.search.terms or brand.names or [brand.name]))
+        sources.append(BlueskySearchSource(_api(settings, shared, "bluesky:search"), b, terms, brand.bluesky_handles))
+    return sources
+
+
 def build_bluesky_source(settings: Settings, client: Client | None = None,
                          environ: Mapping[str, str] | None = None) -> BlueskyMentionsSource:
     """The Bluesky source a config enables. Raises SourceAuthError when the app password's variable is empty
     and ConfigError when no handle names the account."""
+    return BlueskyMentionsSource(_api(settings, session(settings, client, environ), "bluesky:mentions"),
+                                 settings.sources.bluesky, settings.brand.bluesky_handles)
+
+
+def session(settings: Settings, client: Client | None = None,
+            environ: Mapping[str, str] | None = None) -> BlueskySession:
+    """The login the Bluesky sources of a config share. Raises SourceAuthError when the app password's variable is
+    empty and ConfigError when no handle names the account."""
     b = settings.sources.bluesky
-    handle = login_handle(settings)
-    api = BlueskyApi(client or build_client(b), b, handle, app_password(b, environ), "bluesky:mentions",
-                     Backoff(b.interval_seconds, b.max_backoff_seconds))
-    return BlueskyMentionsSource(api, b, settings.brand.bluesky_handles)
+    return BlueskySession(client or build_client(b), login_handle(settings), app_password(b, environ))
+
+
+def _api(settings: Settings, shared: BlueskySession, where: str) -> BlueskyApi:
+    b = settings.sources.bluesky
+    return BlueskyApi(shared, b, where, Backoff(b.interval_seconds, b.max_backoff_seconds))
 
 
 def check_bluesky(settings: Settings, client: Client, environ: Mapping[str, str] | None = None) -> list[str]:
     """`webcare bluesky check`: the app password works, whose account it is, and the rate-limit window."""
     b = settings.sources.bluesky
-    handle = login_handle(settings)
-    api = BlueskyApi(client, b, handle, app_password(b, environ), "bluesky check",
-                     Backoff(b.interval_seconds, b.max_backoff_seconds))
+    api = _api(settings, session(settings, client, environ), "bluesky check")
     did = api.login()
     lines = [f"app password from {b.app_password_env}: accepted",
              f"logged in as @{api.logged_in_as} ({did}) on {b.service_url}"]

@@ -14,13 +14,16 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.mention import Author, HandleMention, Mention, parse_time
 from bot.sources.base import Reject
 
-__all__ = ["BrandAccount", "char_offset", "did_of", "map_notifications", "mention_from_notification"]
+__all__ = ["PAGE_SIZE", "BrandAccount", "char_offset", "did_of", "map_notifications", "mention_from_notification",
+           "newest_of", "split_new"]
 
+PAGE_SIZE = 100  # the most notifications or posts one page holds
 _MENTION_FACET = "app.bsky.richtext.facet#mention"
 _QUOTES = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
 # A handle is a domain name: "@tulpair.bsky.social", not glued to a word before it (an e-mail address).
@@ -127,22 +130,47 @@ def mention_from_notification(item: Mapping[str, Any], brand: BrandAccount) -> M
     )
 
 
-def map_notifications(items: Any, brand: BrandAccount, location: str) -> tuple[list[Mention], list[Reject]]:
-    """Every mention and reply notification of one page as a Mention; one that cannot be read is a Reject."""
+def map_notifications(items: Any, brand: BrandAccount, location: str,
+                      reasons: tuple[str, ...] | None = ("mention", "reply")) -> tuple[list[Mention], list[Reject]]:
+    """Every mention and reply notification of one page as a Mention; one that cannot be read is a Reject.
+    With `reasons=None` the items are search results (`app.bsky.feed.defs#postView`, the same fields)."""
     if not isinstance(items, list):
         return [], [Reject(location, f"'notifications' must be a list, got {type(items).__name__}",
                            json.dumps(items, ensure_ascii=False, default=str)[:10_000])]
     mentions: list[Mention] = []
     rejects: list[Reject] = []
     for item in items:
-        where = f"{location} notification {item.get('uri', '?') if isinstance(item, Mapping) else '?'}"
+        kind = "notification" if reasons is not None else "post"
+        where = f"{location} {kind} {item.get('uri', '?') if isinstance(item, Mapping) else '?'}"
         try:
             if not isinstance(item, Mapping):
                 raise TypeError(f"a notification must be an object, got {type(item).__name__}")
-            if item.get("reason") not in ("mention", "reply"):
+            if reasons is not None and item.get("reason") not in reasons:
                 continue
             mentions.append(mention_from_notification(item, brand))
         except (KeyError, TypeError, ValueError) as e:
             reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
             rejects.append(Reject(where, reason, json.dumps(item, ensure_ascii=False, default=str)[:10_000]))
     return mentions, rejects
+
+
+def newest_of(items: list[Any], newest: tuple[datetime, str] | None
+              ) -> tuple[list[tuple[datetime, str]], tuple[datetime, str] | None]:
+    """The `indexedAt` times of a page (as times and as sent) and the newest of them and `newest`."""
+    times = [(t, str(i["indexedAt"])) for i in items if (t := _when(i)) is not None]
+    return times, max([*times, *([newest] if newest else [])], default=None, key=lambda p: p[0])
+
+
+def split_new(items: list[Any], since: datetime, first: bool) -> tuple[list[Any], list[Any]]:
+    """What is newer than the checkpoint is new. A post from that very moment is read again (the store keeps it
+    once), but its reject, if it had one, was kept the first time. An unreadable time counts as new."""
+    fresh = [i for i in items if (t := _when(i)) is None or t > since or (first and t == since)]
+    again = [i for i in items if not first and _when(i) == since]
+    return fresh, again
+
+
+def _when(item: Any) -> datetime | None:
+    try:
+        return parse_time(item["indexedAt"]) if isinstance(item, Mapping) else None
+    except (KeyError, TypeError, ValueError):
+        return None

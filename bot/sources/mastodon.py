@@ -25,13 +25,13 @@ from bot.settings import MastodonSource as MastodonSettings
 from bot.settings import Settings
 from bot.sources.credentials import from_environment
 from bot.sources.base import Batch, Reject
-from bot.sources.mastodon_mapping import BrandAccount, map_notifications, qualify
+from bot.sources.mastodon_mapping import BrandAccount, map_notifications, map_statuses, qualify
 from bot.sources.pacing import Backoff, RateState, RetryGate, next_pause, retry_at_after_429
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MastodonApi", "MastodonMentionsSource", "PAGE_SIZE", "access_token", "build_client",
-           "build_mastodon_source", "check_mastodon"]
+__all__ = ["MastodonApi", "MastodonHashtagSource", "MastodonMentionsSource", "MastodonPoller", "PAGE_SIZE",
+           "access_token", "build_client", "build_mastodon_source", "build_mastodon_sources", "check_mastodon"]
 
 PAGE_SIZE = 40  # the most notifications Mastodon serves per page
 
@@ -127,10 +127,11 @@ def _newest(ids: list[str]) -> str:
     return max(ids, key=lambda i: (len(i), i))
 
 
-class MastodonMentionsSource:
-    """The brand account's mentions; direct messages, replies to our posts and plain mentions alike."""
+class MastodonPoller:
+    """What the Mastodon sources share: the API seam, the retry gate, the brand account, and paging forward from
+    the checkpoint (back in time on a first start). A subclass says what one page is and how it maps."""
 
-    name = "mastodon:mentions"
+    name: str
 
     def __init__(self, client: Mastodon, settings: MastodonSettings, brand_handles: list[str]) -> None:
         self.client = client
@@ -164,10 +165,15 @@ class MastodonMentionsSource:
         return parent if isinstance(parent, Mapping) else None
 
     def _page(self, number: int, **params: Any) -> list[Any]:
-        page = self.api.get(self.client.notifications, types=["mention"], limit=PAGE_SIZE, **params)
+        raise NotImplementedError
+
+    def _map(self, page: list[Any], brand: BrandAccount, where: str) -> tuple[list[Mention], list[Reject]]:
+        raise NotImplementedError
+
+    def _list(self, page: Any, number: int, what: str) -> list[Any]:
         if not isinstance(page, list):
             raise SourceUnavailable(f"{self.name}: {self.api.server} sent a {type(page).__name__} for page {number}, "
-                                    f"not a list of notifications")
+                                    f"not a list of {what}")
         return page
 
     def _fetch(self, checkpoint: str | None) -> Batch:
@@ -179,7 +185,7 @@ class MastodonMentionsSource:
         cursor = checkpoint
         for number in range(1, self.settings.max_pages + 1):
             page = self._page(number, **({"min_id": cursor} if checkpoint else ({"max_id": cursor} if cursor else {})))
-            found, bad = map_notifications(page, brand, self.api.server, f"{self.name} page {number}", self._parent)
+            found, bad = self._map(page, brand, f"{self.name} page {number}")
             page_ids = [str(n["id"]) for n in page if isinstance(n, Mapping) and n.get("id") is not None]
             if checkpoint is None:  # a first start reads back in time, as far as backfill_hours
                 found = [m for m in found if m.created_at >= cutoff]
@@ -204,6 +210,35 @@ class MastodonMentionsSource:
         return Batch(mentions, _newest(ids) if ids else checkpoint, rejects, next_poll_after=pause)
 
 
+class MastodonMentionsSource(MastodonPoller):
+    """The brand account's mentions; direct messages, replies to our posts and plain mentions alike."""
+
+    name = "mastodon:mentions"
+
+    def _page(self, number: int, **params: Any) -> list[Any]:
+        page = self.api.get(self.client.notifications, types=["mention"], limit=PAGE_SIZE, **params)
+        return self._list(page, number, "notifications")
+
+    def _map(self, page: list[Any], brand: BrandAccount, where: str) -> tuple[list[Mention], list[Reject]]:
+        return map_notifications(page, brand, self.api.server, where, self._parent)
+
+
+class MastodonHashtagSource(MastodonPoller):
+    """Public posts with one hashtag (`timeline_hashtag`), for listening: mostly "about", which is expected."""
+
+    def __init__(self, client: Mastodon, settings: MastodonSettings, brand_handles: list[str], tag: str) -> None:
+        self.tag = tag
+        self.name = f"mastodon:hashtag:{tag}"
+        super().__init__(client, settings, brand_handles)
+
+    def _page(self, number: int, **params: Any) -> list[Any]:
+        page = self.api.get(self.client.timeline_hashtag, self.tag, limit=PAGE_SIZE, **params)
+        return self._list(page, number, "statuses")
+
+    def _map(self, page: list[Any], brand: BrandAccount, where: str) -> tuple[list[Mention], list[Reject]]:
+        return map_statuses(page, brand, self.api.server, where, self._parent)
+
+
 def _created(notification: Mapping[str, Any]) -> datetime | None:
     value = notification.get("created_at")
     try:
@@ -212,15 +247,25 @@ def _created(notification: Mapping[str, Any]) -> datetime | None:
         return None
 
 
-def build_mastodon_source(settings: Settings, client: Mastodon | None = None,
-                          environ: Mapping[str, str] | None = None) -> MastodonMentionsSource:
-    """The Mastodon source a config enables. Raises SourceAuthError when the token's variable is empty and
-    ConfigError when the server or the brand's Mastodon handles are missing."""
+def build_mastodon_sources(settings: Settings, client: Mastodon | None = None,
+                           environ: Mapping[str, str] | None = None) -> list[MastodonPoller]:
+    """The Mastodon sources a config enables, sharing one client: the mentions, and one per hashtag. Raises
+    SourceAuthError when the token's variable is empty and ConfigError when the server or the brand's Mastodon
+    handles are missing."""
     m = settings.sources.mastodon
     if not settings.brand.mastodon_handles:
         raise ConfigError("sources.mastodon is enabled but brand.mastodon_handles is empty; add the brand's "
                           "account with its server, such as tulpair@mastodon.social")
-    return MastodonMentionsSource(client or build_client(m, environ), m, settings.brand.mastodon_handles)
+    client = client or build_client(m, environ)
+    handles = settings.brand.mastodon_handles
+    return [MastodonMentionsSource(client, m, handles),
+            *(MastodonHashtagSource(client, m, handles, tag) for tag in dict.fromkeys(m.hashtags))]
+
+
+def build_mastodon_source(settings: Settings, client: Mastodon | None = None,
+                          environ: Mapping[str, str] | None = None) -> MastodonPoller:
+    """The mentions source alone (tests, notebooks)."""
+    return build_mastodon_sources(settings, client, environ)[0]
 
 
 def check_mastodon(settings: Settings, client: Mastodon) -> list[str]:

@@ -21,7 +21,7 @@ from bot.mention import Author, HandleMention, Mention, parse_time
 from bot.sources.base import Reject
 from bot.sources.mastodon_html import html_to_text
 
-__all__ = ["BrandAccount", "map_notifications", "mention_from_status", "plain", "qualify"]
+__all__ = ["BrandAccount", "map_notifications", "map_statuses", "mention_from_status", "plain", "qualify"]
 
 ParentLookup = Callable[[str], Mapping[str, Any] | None]
 
@@ -170,4 +170,21 @@ def map_notifications(page: list[Any], brand: BrandAccount, server: str, locatio
         except (KeyError, TypeError, ValueError) as e:
             reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
             rejects.append(Reject(where, reason, json.dumps(plain(item), ensure_ascii=False, default=str)[:10_000]))
+    return mentions, rejects
+
+
+def map_statuses(page: list[Any], brand: BrandAccount, server: str, location: str,
+                 parent_of: ParentLookup) -> tuple[list[Mention], list[Reject]]:
+    """Every status of a timeline page (a hashtag's) as a Mention; one that cannot be read is kept as a Reject."""
+    mentions: list[Mention] = []
+    rejects: list[Reject] = []
+    for status in page:
+        where = f"{location} status {status.get('id', '?') if isinstance(status, Mapping) else '?'}"
+        try:
+            if not isinstance(status, Mapping):
+                raise TypeError(f"a status must be an object, got {type(status).__name__}")
+            mentions.append(mention_from_status(status, brand, server, parent_of))
+        except (KeyError, TypeError, ValueError) as e:
+            reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+            rejects.append(Reject(where, reason, json.dumps(plain(status), ensure_ascii=False, default=str)[:10_000]))
     return mentions, rejects

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from bot.settings import Settings
 from bot.sources.base import Source
-from bot.sources.bluesky import build_bluesky_source
-from bot.sources.mastodon import build_mastodon_source
+from bot.sources.bluesky import build_bluesky_sources
+from bot.sources.mastodon import build_mastodon_sources
 from bot.sources.replay import ReplaySource
 from bot.sources.x import UserIds, build_x_sources
 
@@ -32,8 +32,10 @@ def build_sources(settings: Settings, x_user_ids: UserIds | None = None) -> list
                   for source in build_x_sources(settings, x_user_ids)]
     mastodon = settings.sources.mastodon
     if mastodon.enabled:
-        found.append(Scheduled(build_mastodon_source(settings), mastodon.interval_seconds, mastodon.jitter_seconds))
+        found += [Scheduled(source, mastodon.interval_seconds, mastodon.jitter_seconds)
+                  for source in build_mastodon_sources(settings)]
     bluesky = settings.sources.bluesky
     if bluesky.enabled:
-        found.append(Scheduled(build_bluesky_source(settings), bluesky.interval_seconds, bluesky.jitter_seconds))
+        found += [Scheduled(source, bluesky.interval_seconds, bluesky.jitter_seconds)
+                  for source in build_bluesky_sources(settings)]
     return found
