@@ -13,18 +13,23 @@ import requests
 
 from tests.fake_bluesky import APP_PASSWORD, FakeBluesky
 from tests.fake_mastodon import TOKEN, FakeMastodon
+from bot.settings import Settings
 from tests.test_networks_daemon import config, fakes  # noqa: F401  (the fixture)
 from web_support import AGENT, AGENT_PASSWORD, fill, log_in, serving
 
 
-def test_the_queue_names_the_network_and_links_to_the_post_on_it(
-        write_config: Callable[..., Path], fakes: tuple[FakeMastodon, FakeBluesky],  # noqa: F811
-        monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def filled(write_config: Callable[..., Path], fakes: tuple[FakeMastodon, FakeBluesky],  # noqa: F811
+           monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A database filled by one run of the real Mastodon and Bluesky sources against their fakes."""
     m, b = fakes
     monkeypatch.setenv("MASTODON_ACCESS_TOKEN", TOKEN)
     monkeypatch.setenv("BLUESKY_APP_PASSWORD", APP_PASSWORD)
-    settings = fill(config(write_config, m, b, replay=False))
-    with serving(settings) as (base, store):
+    return fill(config(write_config, m, b, replay=False))
+
+
+def test_the_queue_names_the_network_and_links_to_the_post_on_it(filled: Settings) -> None:
+    with serving(filled) as (base, store):
         items = {i.platform: i for i in store.list_queue(None)}
         assert {"mastodon", "bluesky"} <= set(items)
         page = log_in(base, AGENT, AGENT_PASSWORD).get(f"{base}/queue", timeout=10).text
@@ -37,14 +42,8 @@ def test_the_queue_names_the_network_and_links_to_the_post_on_it(
         assert requests.get(f"{base}/queue", timeout=10, allow_redirects=False).status_code == 302
 
 
-def test_a_bluesky_post_has_its_own_page_under_its_at_uri(
-        write_config: Callable[..., Path], fakes: tuple[FakeMastodon, FakeBluesky],  # noqa: F811
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    m, b = fakes
-    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", TOKEN)
-    monkeypatch.setenv("BLUESKY_APP_PASSWORD", APP_PASSWORD)
-    settings = fill(config(write_config, m, b, replay=False))
-    with serving(settings) as (base, store):
+def test_a_bluesky_post_has_its_own_page_under_its_at_uri(filled: Settings) -> None:
+    with serving(filled) as (base, _):
         post = "at://did:plc:sanne000000000000000000/app.bsky.feed.post/3lbaaaaaaa001"
         session = log_in(base, AGENT, AGENT_PASSWORD)
         r = session.get(f"{base}/mentions/bluesky/{post}", timeout=10)

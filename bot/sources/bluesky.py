@@ -27,10 +27,10 @@ from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, S
 from bot.mention import Mention, parse_time
 from bot.settings import BlueskySource as BlueskySettings
 from bot.settings import Settings
-from bot.sources.credentials import from_environment
 from bot.sources.base import Batch, Reject
 from bot.sources.bluesky_mapping import PAGE_SIZE, BrandAccount, map_notifications, newest_of, split_new
 from bot.sources.bluesky_search import BlueskySearchSource
+from bot.sources.credentials import from_environment
 from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, next_pause, rate_state, retry_at_after_429
 
 log = logging.getLogger(__name__)
@@ -227,11 +227,12 @@ class _Position(NamedTuple):
 
 
 def build_bluesky_sources(settings: Settings, client: Client | None = None,
-                          environ: Mapping[str, str] | None = None) -> list[Any]:
+                          environ: Mapping[str, str] | None = None
+                          ) -> list[BlueskyMentionsSource | BlueskySearchSource]:
     """The Bluesky sources a config enables, sharing one login: the mentions, and the search when enabled."""
     shared = session(settings, client, environ)
     b, brand = settings.sources.bluesky, settings.brand
-    sources: list[Any] = [BlueskyMentionsSource(_api(settings, shared, "bluesky:mentions"), b, brand.bluesky_handles)]
+    sources: list[BlueskyMentionsSource | BlueskySearchSource] = [BlueskyMentionsSource(_api(settings, shared, "bluesky:mentions"), b, brand.bluesky_handles)]
     if b.search.enabled:
         terms = list(dict.fromkeys(b.search.terms or brand.names or [brand.name]))
         sources.append(BlueskySearchSource(_api(settings, shared, "bluesky:search"), b, terms, brand.bluesky_handles))

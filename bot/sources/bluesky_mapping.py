@@ -95,8 +95,9 @@ def _ref_uri(reply: Any, key: str) -> str | None:
     return uri if isinstance(uri, str) and uri.startswith("at://") else None
 
 
-def mention_from_notification(item: Mapping[str, Any], brand: BrandAccount) -> Mention:
-    """One notification as a Mention. Raises KeyError, TypeError or ValueError naming what is wrong."""
+def mention_from_notification(item: Mapping[str, Any], brand: BrandAccount, kind: str = "notification") -> Mention:
+    """One notification (or a search's post view, `kind` "post": the same fields) as a Mention. Raises KeyError,
+    TypeError or ValueError naming what is wrong."""
     uri = item["uri"]
     if not isinstance(uri, str) or did_of(uri) is None:
         raise ValueError(f"field 'uri' must be an at:// URI of a post, got {uri!r}")
@@ -126,7 +127,7 @@ def mention_from_notification(item: Mapping[str, Any], brand: BrandAccount) -> M
         is_quote=isinstance(embed, Mapping) and embed.get("$type") in _QUOTES,
         handles=tuple(_handles(record, text)),
         is_reply_to_brand=parent_did is not None and brand.is_brand(parent_did),
-        raw={"notification": dict(item)},
+        raw={kind: dict(item)},
     )
 
 
@@ -147,7 +148,7 @@ def map_notifications(items: Any, brand: BrandAccount, location: str,
                 raise TypeError(f"a notification must be an object, got {type(item).__name__}")
             if reasons is not None and item.get("reason") not in reasons:
                 continue
-            mentions.append(mention_from_notification(item, brand))
+            mentions.append(mention_from_notification(item, brand, kind))
         except (KeyError, TypeError, ValueError) as e:
             reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
             rejects.append(Reject(where, reason, json.dumps(item, ensure_ascii=False, default=str)[:10_000]))

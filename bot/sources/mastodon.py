@@ -23,8 +23,8 @@ from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, S
 from bot.mention import Mention, parse_time
 from bot.settings import MastodonSource as MastodonSettings
 from bot.settings import Settings
-from bot.sources.credentials import from_environment
 from bot.sources.base import Batch, Reject
+from bot.sources.credentials import from_environment
 from bot.sources.mastodon_mapping import BrandAccount, map_notifications, map_statuses, qualify
 from bot.sources.pacing import Backoff, RateState, RetryGate, next_pause, retry_at_after_429
 

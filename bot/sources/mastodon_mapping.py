@@ -150,41 +150,42 @@ def mention_from_status(status: Mapping[str, Any], brand: BrandAccount, server: 
     )
 
 
-def map_notifications(page: list[Any], brand: BrandAccount, server: str, location: str,
-                      parent_of: ParentLookup) -> tuple[list[Mention], list[Reject]]:
-    """Every `mention` notification of one page as a Mention; one that cannot be read is kept as a Reject."""
+def _map_each(page: list[Any], location: str, kind: str,
+              one: Callable[[Mapping[str, Any]], Mention | None]) -> tuple[list[Mention], list[Reject]]:
+    """`one(item)` for every item of a page (None skips it); an item that cannot be read is kept as a Reject."""
     mentions: list[Mention] = []
     rejects: list[Reject] = []
     for item in page:
-        where = f"{location} notification {item.get('id', '?') if isinstance(item, Mapping) else '?'}"
+        where = f"{location} {kind} {item.get('id', '?') if isinstance(item, Mapping) else '?'}"
         try:
             if not isinstance(item, Mapping):
-                raise TypeError(f"a notification must be an object, got {type(item).__name__}")
-            if item.get("type") != "mention":
-                continue
-            status = item.get("status")
-            if not isinstance(status, Mapping):
-                raise TypeError("a mention notification must carry its 'status' (was it deleted?)")
-            mention = mention_from_status(status, brand, server, parent_of)
-            mentions.append(dataclasses.replace(mention, raw={"notification": plain(item)}))
+                raise TypeError(f"a {kind} must be an object, got {type(item).__name__}")
+            mention = one(item)
+            if mention is not None:
+                mentions.append(mention)
         except (KeyError, TypeError, ValueError) as e:
             reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
             rejects.append(Reject(where, reason, json.dumps(plain(item), ensure_ascii=False, default=str)[:10_000]))
     return mentions, rejects
 
 
+def map_notifications(page: list[Any], brand: BrandAccount, server: str, location: str,
+                      parent_of: ParentLookup) -> tuple[list[Mention], list[Reject]]:
+    """Every `mention` notification of one page as a Mention; one that cannot be read is kept as a Reject."""
+
+    def one(item: Mapping[str, Any]) -> Mention | None:
+        if item.get("type") != "mention":
+            return None
+        status = item.get("status")
+        if not isinstance(status, Mapping):
+            raise TypeError("a mention notification must carry its 'status' (was it deleted?)")
+        mention = mention_from_status(status, brand, server, parent_of)
+        return dataclasses.replace(mention, raw={"notification": plain(item)})
+
+    return _map_each(page, location, "notification", one)
+
+
 def map_statuses(page: list[Any], brand: BrandAccount, server: str, location: str,
                  parent_of: ParentLookup) -> tuple[list[Mention], list[Reject]]:
     """Every status of a timeline page (a hashtag's) as a Mention; one that cannot be read is kept as a Reject."""
-    mentions: list[Mention] = []
-    rejects: list[Reject] = []
-    for status in page:
-        where = f"{location} status {status.get('id', '?') if isinstance(status, Mapping) else '?'}"
-        try:
-            if not isinstance(status, Mapping):
-                raise TypeError(f"a status must be an object, got {type(status).__name__}")
-            mentions.append(mention_from_status(status, brand, server, parent_of))
-        except (KeyError, TypeError, ValueError) as e:
-            reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
-            rejects.append(Reject(where, reason, json.dumps(plain(status), ensure_ascii=False, default=str)[:10_000]))
-    return mentions, rejects
+    return _map_each(page, location, "status", lambda status: mention_from_status(status, brand, server, parent_of))
