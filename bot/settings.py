@@ -197,6 +197,10 @@ class BlueskySource(_Section):
     max_backoff_seconds: float = Field(
         default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
     )
+    direct_messages: bool = Field(
+        default=False,
+        description="Also read direct messages to the brand; the app password needs \"allow access to your direct messages\".",
+    )
     search: BlueskySearch = Field(default_factory=BlueskySearch)
 
 

@@ -10,6 +10,7 @@ import copy
 import json
 import time
 from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ DATA = json.loads((FIXTURES / "notifications.json").read_text(encoding="utf-8"))
 
 TOO_MANY = {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
 UNAVAILABLE = {"error": "InternalServerError", "message": "Internal Server Error"}
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 _PROCEDURES = {"com.atproto.server.createSession", "com.atproto.server.refreshSession"}
 
 
@@ -48,6 +50,9 @@ class FakeBluesky(FakePlatform):
         self.profile: dict[str, Any] = copy.deepcopy(DATA["profile"])
         self.notifications: list[dict[str, Any]] = copy.deepcopy(DATA["notifications"])
         self.posts: list[dict[str, Any]] = copy.deepcopy(DATA["search"])  # what app.bsky.feed.searchPosts finds
+        self.convos: list[dict[str, Any]] = copy.deepcopy(DATA["chat"]["convos"])  # the chat service's
+        self.messages: dict[str, list[dict[str, Any]]] = copy.deepcopy(DATA["chat"]["messages"])
+        self.chat_allowed = True  # False: an app password made without access to direct messages
         self.page_size = 100
         self.rate: dict[str, str] = {}
         self.access = _jwt({"scope": "com.atproto.appPass", "sub": self.did, "aud": "did:web:fake.bsky",
@@ -61,7 +66,8 @@ class FakeBluesky(FakePlatform):
         return path.removeprefix("/xrpc/")
 
     def respond(self, endpoint: str, method: str, path: str, query: dict[str, list[str]], body: Any,
-                auth: str | None) -> Reply:
+                headers: Mapping[str, str]) -> Reply:
+        auth = headers.get("authorization")
         if method != "GET" and endpoint not in _PROCEDURES:
             return Reply(405, {"error": "MethodNotAllowed", "message": "the fake PDS serves queries only"})
         if endpoint == "com.atproto.server.createSession":
@@ -73,6 +79,8 @@ class FakeBluesky(FakePlatform):
                                "active": True}, dict(self.rate))
         if auth != f"Bearer {self.access}":
             return Reply(401, {"error": "AuthenticationRequired", "message": "Authentication Required"})
+        if endpoint.startswith("chat.bsky."):
+            return self._chat(endpoint, query, headers)
         if endpoint == "app.bsky.actor.getProfile":
             return Reply(200, self.profile, dict(self.rate))
         if endpoint == "app.bsky.notification.listNotifications":
@@ -80,6 +88,27 @@ class FakeBluesky(FakePlatform):
         if endpoint == "app.bsky.feed.searchPosts":
             return Reply(200, self._search(query), dict(self.rate))
         return Reply(501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {endpoint}"})
+
+    def _chat(self, endpoint: str, query: dict[str, list[str]], headers: Mapping[str, str]) -> Reply:
+        """The chat service behind the PDS: only with the proxy header, and only for a password allowed DMs."""
+        if headers.get("atproto-proxy") != CHAT_PROXY:
+            return Reply(501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {endpoint}"})
+        if not self.chat_allowed:
+            return Reply(401, {"error": "InvalidToken", "message": "Bad token scope"})
+        with self._lock:
+            if endpoint == "chat.bsky.convo.listConvos":
+                items, key = sorted(self.convos, key=lambda c: c["rev"], reverse=True), "convos"
+            elif endpoint == "chat.bsky.convo.getMessages":
+                convo = query["convoId"][-1]
+                items, key = sorted(self.messages.get(convo, []), key=lambda m: m["rev"], reverse=True), "messages"
+            else:
+                return Reply(501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {endpoint}"})
+        offset = int(query["cursor"][-1]) if "cursor" in query else 0
+        size = min(self.page_size, int(query.get("limit", ["50"])[-1]))
+        body: dict[str, Any] = {key: items[offset:offset + size]}
+        if offset + size < len(items):
+            body["cursor"] = str(offset + size)
+        return Reply(200, body, dict(self.rate))
 
     def _search(self, query: dict[str, list[str]]) -> dict[str, Any]:
         """Posts whose text has the query (any case), at or after `since`, newest first, cursor-paged."""

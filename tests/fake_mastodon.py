@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime, timedelta, timezone
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,8 @@ class FakeMastodon(FakePlatform):
         return path
 
     def respond(self, endpoint: str, method: str, path: str, query: dict[str, list[str]], body: Any,
-                auth: str | None) -> Reply:
+                headers: Mapping[str, str]) -> Reply:
+        auth = headers.get("authorization")
         if method != "GET":
             return Reply(405, {"error": "the fake Mastodon accepts GET only"})
         if auth != f"Bearer {TOKEN}":

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -55,12 +56,13 @@ class FakePlatform:
         raise NotImplementedError
 
     def respond(self, endpoint: str, method: str, path: str, query: dict[str, list[str]], body: Any,
-                auth: str | None) -> Reply:
+                headers: Mapping[str, str]) -> Reply:
         raise NotImplementedError
 
     # --- the HTTP side ------------------------------------------------------------------------------------------
 
-    def _answer(self, method: str, path: str, query: dict[str, list[str]], body: Any, auth: str | None) -> Reply:
+    def _answer(self, method: str, path: str, query: dict[str, list[str]], body: Any,
+                headers: Mapping[str, str]) -> Reply:
         endpoint = self.endpoint(path)
         with self._lock:
             self.seen.append(Seen(method, path, {k: v[-1] for k, v in query.items()}))
@@ -69,7 +71,7 @@ class FakePlatform:
                 return queued.pop(0)
             if queued:
                 queued.pop(0)
-        return self.respond(endpoint, method, path, query, body, auth)
+        return self.respond(endpoint, method, path, query, body, headers)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -84,7 +86,7 @@ class FakePlatform:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 reply = fake._answer(self.command, parts.path, parse_qs(parts.query), body,
-                                     self.headers.get("Authorization"))
+                                     {k.lower(): v for k, v in self.headers.items()})
                 if reply.delay:
                     time.sleep(reply.delay)
                 data = b"" if reply.body is None else (

@@ -289,3 +289,42 @@ def test_search_reads_posts_that_name_the_brand_once_each_under_its_own_checkpoi
     texts = [r[0] for r in store.db.execute("select text from mentions where id like '%3lbsearch%'").fetchall()]
     assert sorted(texts) == sorted(p["record"]["text"] for p in DATA["search"][:3])
     store.close()
+
+
+# --- the optional direct messages ----------------------------------------------------------------------------
+
+def test_direct_messages_to_the_brand_are_read_through_the_chat_proxy_once_each(
+        b_settings: Callable[..., Settings], fake: FakeBluesky, tmp_path: Path) -> None:
+    settings = b_settings(direct_messages=True)
+    _, messages = build_bluesky_sources(settings, environ=ENV)
+    assert messages.name == "bluesky:messages"
+    store = Store(tmp_path / "webcare.db")
+    pipeline = Pipeline(store, lambda: settings, build_classifier(settings).load())
+    result = pipeline.poll(messages)
+    # Sanne's two messages; not the brand's own reply, not the deleted one; the one with a number for text a reject.
+    assert (result.stored, result.rejected) == (2, 1)
+    assert store.checkpoint("bluesky:messages") == "3lbrev0000005"
+    m = store.get_mention("bluesky", "dm:3lbconvo00001:3lbmsg0000003")
+    assert m.is_direct_message and m.author.handle == "sanne.bsky.social" and m.text.startswith("Hoi, mijn boeking")
+    assert m.url == "https://bsky.app/messages/3lbconvo00001"
+    fake.messages["3lbconvo00001"].append({**DATA["chat"]["messages"]["3lbconvo00001"][0], "id": "3lbmsg0000006",
+                                            "rev": "3lbrev0000006", "text": "Ik wacht nog steeds"})
+    fake.convos[0]["rev"] = "3lbrev0000006"
+    again = pipeline.poll(messages)
+    assert (again.stored, again.rejected) == (1, 0)
+    assert [c.query.get("convoId") for c in fake.calls("chat.bsky.convo.getMessages")] == [
+        "3lbconvo00001", "3lbconvo00002", "3lbconvo00001"]  # the quiet conversation is not read again
+    assert {s.method for s in fake.seen if s.path.startswith("/xrpc/chat.")} == {"GET"}
+    store.close()
+
+
+def test_without_access_to_direct_messages_the_error_says_how_to_fix_it(
+        b_settings: Callable[..., Settings], fake: FakeBluesky) -> None:
+    fake.chat_allowed = False
+    _, messages = build_bluesky_sources(b_settings(direct_messages=True), environ=ENV)
+    with pytest.raises(SourceAuthError) as e:
+        messages.fetch(None)
+    assert str(e.value) == (
+        f"bluesky:messages: {fake.url} refused chat.bsky.convo.listConvos (401 InvalidToken: Bad token scope); make "
+        f"an app password with \"allow access to your direct messages\" and put it in the environment variable "
+        f"BLUESKY_APP_PASSWORD, or turn sources.bluesky.direct_messages off")

@@ -29,6 +29,7 @@ from bot.settings import BlueskySource as BlueskySettings
 from bot.settings import Settings
 from bot.sources.base import Batch, Reject
 from bot.sources.bluesky_mapping import PAGE_SIZE, BrandAccount, map_notifications, newest_of, split_new
+from bot.sources.bluesky_messages import BlueskyMessagesSource
 from bot.sources.bluesky_search import BlueskySearchSource
 from bot.sources.credentials import from_environment
 from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, next_pause, rate_state, retry_at_after_429
@@ -72,6 +73,7 @@ class BlueskySession:
     password: str = field(repr=False)
     did: str | None = None
     logged_in_as: str = ""
+    chat: Client | None = None  # the same login, proxied to the chat service (direct messages)
 
 
 class BlueskyApi:
@@ -102,9 +104,15 @@ class BlueskyApi:
             s.did, s.logged_in_as = str(did), str(getattr(profile, "handle", s.handle))
         return s.did
 
-    def query(self, nsid: str, params: Any) -> dict[str, Any]:
+    def query(self, nsid: str, params: Any, chat: bool = False) -> dict[str, Any]:
+        """One XRPC query; `chat` sends it through the PDS to Bluesky's chat service (atproto-proxy header)."""
         self.login()
-        response = self._call(lambda: self.client.invoke_query(nsid, params=params), nsid)
+        client = self.client
+        if chat:
+            if self.session.chat is None:
+                self.session.chat = self.client.with_bsky_chat_proxy()  # shares the session, after the login
+            client = self.session.chat
+        response = self._call(lambda: client.invoke_query(nsid, params=params), nsid)
         self.rate = rate_state(response.headers, "ratelimit-")
         if not isinstance(response.content, dict):
             raise self._unavailable(f"{self.settings.service_url} sent a body that is not a JSON object for {nsid}")
@@ -121,6 +129,11 @@ class BlueskyApi:
             raise RateLimited(f"{self.where}: Bluesky answered 429 Too Many Requests for {name}; the next call "
                               f"waits until {retry_at:%H:%M:%S} UTC", retry_at) from None
         except at_errors.UnauthorizedError as e:
+            if name.startswith("chat."):
+                raise SourceAuthError(f"{self.where}: {host} refused {name} ({_describe(e)}); make an app password "
+                                      f"with \"allow access to your direct messages\" and put it in the environment "
+                                      f"variable {self.settings.app_password_env}, or turn "
+                                      f"sources.bluesky.direct_messages off") from None
             raise SourceAuthError(f"{self.where}: {host} refused @{self.handle} ({_describe(e)}); put a valid app "
                                   f"password in the environment variable {self.settings.app_password_env}") from None
         except at_errors.InvokeTimeoutError:
@@ -228,11 +241,14 @@ class _Position(NamedTuple):
 
 def build_bluesky_sources(settings: Settings, client: Client | None = None,
                           environ: Mapping[str, str] | None = None
-                          ) -> list[BlueskyMentionsSource | BlueskySearchSource]:
-    """The Bluesky sources a config enables, sharing one login: the mentions, and the search when enabled."""
+                          ) -> list[BlueskyMentionsSource | BlueskyMessagesSource | BlueskySearchSource]:
+    """The Bluesky sources a config enables, sharing one login: the mentions, and the direct messages and the
+    search when enabled."""
     shared = session(settings, client, environ)
     b, brand = settings.sources.bluesky, settings.brand
-    sources: list[BlueskyMentionsSource | BlueskySearchSource] = [BlueskyMentionsSource(_api(settings, shared, "bluesky:mentions"), b, brand.bluesky_handles)]
+    sources: list[BlueskyMentionsSource | BlueskyMessagesSource | BlueskySearchSource] = [BlueskyMentionsSource(_api(settings, shared, "bluesky:mentions"), b, brand.bluesky_handles)]
+    if b.direct_messages:
+        sources.append(BlueskyMessagesSource(_api(settings, shared, "bluesky:messages"), b))
     if b.search.enabled:
         terms = list(dict.fromkeys(b.search.terms or brand.names or [brand.name]))
         sources.append(BlueskySearchSource(_api(settings, shared, "bluesky:search"), b, terms, brand.bluesky_handles))

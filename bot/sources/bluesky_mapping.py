@@ -21,7 +21,7 @@ from bot.mention import Author, HandleMention, Mention, parse_time
 from bot.sources.base import Reject
 
 __all__ = ["PAGE_SIZE", "BrandAccount", "char_offset", "did_of", "map_notifications", "mention_from_notification",
-           "newest_of", "split_new"]
+           "newest_of", "split_new", "text_handles"]
 
 PAGE_SIZE = 100  # the most notifications or posts one page holds
 _MENTION_FACET = "app.bsky.richtext.facet#mention"
@@ -59,7 +59,8 @@ def char_offset(data: bytes, byte_offset: int) -> int | None:
         return None
 
 
-def _handles(record: Mapping[str, Any], text: str) -> list[HandleMention]:
+def text_handles(record: Mapping[str, Any], text: str) -> list[HandleMention]:
+    """The @handles of a post record or a chat message: from its mention facets, else from the text."""
     data = text.encode("utf-8")
     found: list[HandleMention] = []
     taken: set[int] = set()
@@ -125,7 +126,7 @@ def mention_from_notification(item: Mapping[str, Any], brand: BrandAccount, kind
         in_reply_to_post_id=parent, in_reply_to_user_id=parent_did,
         conversation_id=root,
         is_quote=isinstance(embed, Mapping) and embed.get("$type") in _QUOTES,
-        handles=tuple(_handles(record, text)),
+        handles=tuple(text_handles(record, text)),
         is_reply_to_brand=parent_did is not None and brand.is_brand(parent_did),
         raw={kind: dict(item)},
     )
