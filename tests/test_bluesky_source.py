@@ -267,6 +267,19 @@ def test_check_names_the_account_and_the_rate_limit_window(
     assert lines[:2] == ["app password from BLUESKY_APP_PASSWORD: accepted",
                          f"logged in as @tulpair.bsky.social ({US}) on {fake.url}"]
     assert lines[2].startswith("notifications: 2990/3000 requests left, resets at ")
+    assert len(lines) == 3
+
+
+def test_check_with_direct_messages_says_whether_the_password_may_read_them(
+        b_settings: Callable[..., Settings], fake: FakeBluesky, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = b_settings(direct_messages=True)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", APP_PASSWORD)
+    args = ["--config", str(settings.base_dir / "config.yaml"), "bluesky", "check"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and result.output.splitlines()[-1] == "direct messages: the app password may read them"
+    fake.chat_allowed = False
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "make an app password with \"allow access to your direct messages\"" in result.output
 
 
 # --- the optional search -----------------------------------------------------------------------------------

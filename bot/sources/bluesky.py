@@ -288,4 +288,7 @@ def check_bluesky(settings: Settings, client: Client, environ: Mapping[str, str]
                      f"knows the handle as the brand's")
     api.query(_LIST, models.AppBskyNotificationListNotifications.Params(reasons=REASONS, limit=1))
     lines.append(f"notifications: {api.rate.describe() if api.rate else 'the server sent no rate-limit headers'}")
+    if b.direct_messages:
+        api.query("chat.bsky.convo.listConvos", models.ChatBskyConvoListConvos.Params(limit=1), chat=True)
+        lines.append("direct messages: the app password may read them")
     return lines
