@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -211,6 +213,20 @@ def test_a_time_out_is_unavailable_not_a_crash(m_settings: Callable[..., Setting
     fake.fail("notifications", Reply(200, [], delay=1.0))
     with pytest.raises(SourceUnavailable, match=r"no answer from 127\.0\.0\.1 within 0\.5s"):
         source(m_settings()).fetch(None)
+
+
+def test_a_request_in_flight_is_cut_short_when_the_daemon_stops(
+        m_settings: Callable[..., Settings], fake: FakeMastodon) -> None:
+    stop = threading.Event()
+    src = build_mastodon_sources(m_settings(timeout_seconds=10), environ=ENV, stop=stop)[0]
+    fake.fail("notifications", Reply(200, [], delay=5))
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(SourceUnavailable) as e:
+        src.fetch(None)
+    assert time.monotonic() - started < 2
+    assert str(e.value) == ("mastodon:mentions: the daemon is stopping; this poll was cut short and the checkpoint "
+                            "did not move")
 
 
 def test_a_missing_or_refused_token_says_what_to_do(m_settings: Callable[..., Settings]) -> None:

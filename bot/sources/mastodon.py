@@ -11,6 +11,7 @@ for the window's reset, and 5xx, time-outs and broken connections back off with 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import mastodon as mastodon_py
 from mastodon import Mastodon
 
+from bot.bounded_http import BoundedSession, Cancelled
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from bot.mention import Mention, parse_time
 from bot.settings import MastodonSource as MastodonSettings
@@ -44,15 +46,17 @@ def access_token(settings: MastodonSettings, environ: Mapping[str, str] | None =
         f"read:accounts read:notifications read:statuses) before starting the bot"), environ)
 
 
-def build_client(settings: MastodonSettings, environ: Mapping[str, str] | None = None) -> Mastodon:
+def build_client(settings: MastodonSettings, environ: Mapping[str, str] | None = None,
+                 stop: threading.Event | None = None) -> Mastodon:
     """A Mastodon.py client for the configured server that never sleeps on its own: a 429 raises at once (the
-    scheduler waits, not the poll), and every request has the configured time-out."""
+    scheduler waits, not the poll). Each request is bounded by `timeout_seconds` in total, and `stop` (the
+    daemon's) cuts one in flight short."""
     if not settings.api_base_url.strip():
         raise ConfigError("sources.mastodon.api_base_url is empty; set it to the brand account's server, such as "
                           "https://mastodon.social")
     return Mastodon(access_token=access_token(settings, environ), api_base_url=settings.api_base_url.strip(),
                     ratelimit_method="throw", request_timeout=settings.timeout_seconds, version_check_mode="none",
-                    user_agent="webcare-triage")
+                    user_agent="webcare-triage", session=BoundedSession(settings.timeout_seconds, stop))
 
 
 class MastodonApi:
@@ -98,7 +102,10 @@ class MastodonApi:
                               f"sources.mastodon.api_base_url") from None
         except mastodon_py.MastodonServerError as e:
             raise self._unavailable(f"{self.server} answered {_status(e)} for {name}") from None
-        except mastodon_py.MastodonNetworkError:
+        except mastodon_py.MastodonNetworkError as e:
+            if isinstance(e.__context__, Cancelled):  # Mastodon.py wraps whatever the session raised
+                raise SourceUnavailable(f"{self.where}: the daemon is stopping; this poll was cut short and the "
+                                        f"checkpoint did not move") from None
             raise self._unavailable(f"no answer from {self.server} within {self.settings.timeout_seconds:g}s, or "
                                     f"no connection") from None
         except mastodon_py.MastodonAPIError as e:
@@ -248,7 +255,8 @@ def _created(notification: Mapping[str, Any]) -> datetime | None:
 
 
 def build_mastodon_sources(settings: Settings, client: Mastodon | None = None,
-                           environ: Mapping[str, str] | None = None) -> list[MastodonPoller]:
+                           environ: Mapping[str, str] | None = None,
+                           stop: threading.Event | None = None) -> list[MastodonPoller]:
     """The Mastodon sources a config enables, sharing one client: the mentions, and one per hashtag. Raises
     SourceAuthError when the token's variable is empty and ConfigError when the server or the brand's Mastodon
     handles are missing."""
@@ -256,7 +264,7 @@ def build_mastodon_sources(settings: Settings, client: Mastodon | None = None,
     if not settings.brand.mastodon_handles:
         raise ConfigError("sources.mastodon is enabled but brand.mastodon_handles is empty; add the brand's "
                           "account with its server, such as tulpair@mastodon.social")
-    client = client or build_client(m, environ)
+    client = client or build_client(m, environ, stop)
     handles = settings.brand.mastodon_handles
     return [MastodonMentionsSource(client, m, handles),
             *(MastodonHashtagSource(client, m, handles, tag) for tag in dict.fromkeys(m.hashtags))]

@@ -52,14 +52,18 @@ class ReplaySource:
         if isinstance(e, RecursionError):
             reason = "nested too deeply to read"
         log.warning("%s line %d: skipped a malformed mention: %s", self.path, number, reason)
-        rejects.append(Reject(f"{self.path}:{number}", reason, line[:10_000]))
+        # Bytes that are not UTF-8 were read as surrogates: kept written out (\xff), so the raw line stays
+        # readable and storable.
+        raw = line[:10_000].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        rejects.append(Reject(f"{self.path}:{number}", reason, raw))
 
     def fetch(self, checkpoint: str | None) -> Batch:
         start = int(checkpoint or 0)
         mentions: list[Mention] = []
         rejects: list[Reject] = []
         read = 0
-        with self.path.open(encoding="utf-8", errors="surrogateescape") as f:
+        # utf-8-sig: a byte-order mark (some editors write one) is not part of the first record.
+        with self.path.open(encoding="utf-8-sig", errors="surrogateescape") as f:
             for number, line in enumerate(islice(f, start, start + self.batch_size), start + 1):
                 if not line.strip():
                     read += 1
