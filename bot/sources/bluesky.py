@@ -1,6 +1,8 @@
 """The Bluesky source, through the atproto SDK: the brand account's notifications with reason `mention` or
 `reply` (`app.bsky.notification.listNotifications`). One `Source` named "bluesky:mentions"; its checkpoint is
-the `indexedAt` time of the newest notification stored.
+the `indexedAt` time of the newest notification stored, or, while a backlog longer than `max_pages` is paged
+through, where that paging goes on. The optional direct messages and search (bluesky_messages.py,
+bluesky_search.py) share its login.
 
 It logs in with an app password from the environment (`com.atproto.server.createSession`, a POST that only opens
 a session) and otherwise only reads (GET). Notifications come newest first with a cursor to older ones and no
@@ -15,8 +17,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 from atproto import Client, models
@@ -36,8 +38,8 @@ from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, next_
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BlueskyApi", "BlueskyMentionsSource", "PAGE_SIZE", "app_password", "build_bluesky_source",
-           "BlueskySession", "build_client", "check_bluesky", "login_handle", "session"]
+__all__ = ["PAGE_SIZE", "BlueskyApi", "BlueskyMentionsSource", "BlueskySession", "app_password", "build_bluesky_source",
+           "build_bluesky_sources", "build_client", "check_bluesky", "login_handle", "session"]
 
 REASONS = ["mention", "reply"]
 _LIST = "app.bsky.notification.listNotifications"
