@@ -32,13 +32,14 @@ def test_the_queue_names_the_network_and_links_to_the_post_on_it(filled: Setting
     with serving(filled) as (base, store):
         items = {i.platform: i for i in store.list_queue(None)}
         assert {"mastodon", "bluesky"} <= set(items)
-        page = log_in(base, AGENT, AGENT_PASSWORD).get(f"{base}/queue", timeout=10).text
+        session = log_in(base, AGENT, AGENT_PASSWORD)
         for platform, name in (("mastodon", "Mastodon"), ("bluesky", "Bluesky")):
+            page = session.get(f"{base}/items/{items[platform].id}", timeout=10).text  # the item's pane, whole
             url = items[platform].url
             assert url.startswith({"mastodon": "https://", "bluesky": "https://bsky.app/profile/"}[
                 platform])
             link = re.search(rf'<a href="{re.escape(html.escape(url))}"[^>]*>open on {name}</a>', page)
-            assert link, f"no link to {url} in the queue"
+            assert link, f"no link to {url} on the item's page"
         assert requests.get(f"{base}/queue", timeout=10, allow_redirects=False).status_code == 302
 
 
