@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import click
-
-from bot.cli.app import Context, handles_errors, main, pass_app
+from bot.cli.app import Context, handles_errors, main, pass_app, say
 from bot.sources import bluesky, mastodon
 
 
@@ -20,7 +18,7 @@ def mastodon_group() -> None:
 def check_mastodon(app: Context) -> None:
     """Verify the access token, name its account and print the rate-limit state."""
     for line in mastodon.check_mastodon(app.settings, mastodon.build_client(app.settings.sources.mastodon)):
-        click.echo(line)
+        say(line)  # account names come from the platform: shown safely
 
 
 @main.group("bluesky")
@@ -34,4 +32,4 @@ def bluesky_group() -> None:
 def check_bluesky(app: Context) -> None:
     """Log in with the app password, name the account and print the rate-limit state."""
     for line in bluesky.check_bluesky(app.settings, bluesky.build_client(app.settings.sources.bluesky)):
-        click.echo(line)
+        say(line)  # account names come from the platform: shown safely
