@@ -21,7 +21,9 @@ __all__ = ["CareStore", "Forgotten", "Purged"]
 # A mention still in work keeps its text: the bot has not decided it, or an agent may still answer it.
 _IN_WORK = (
     "m.state = 'pending' or exists (select 1 from queue_items q where q.platform = m.platform "
-    "and q.mention_id = m.id and q.status in ('new', 'claimed'))"
+    "and q.mention_id = m.id and q.status in ('new', 'claimed')) "
+    "or exists (select 1 from queue_messages qm join queue_items q on q.id = qm.queue_item_id "
+    "where qm.platform = m.platform and qm.mention_id = m.id and q.status in ('new', 'claimed'))"
 )
 
 
@@ -152,6 +154,8 @@ class CareStore(MentionStore):
                 [stamp, cutoff],
             ).rowcount
             rejects = self.db.execute("update rejects set raw = '' where at < ? and raw != ''", [cutoff]).rowcount
+            if mentions:
+                self._touch_counts()
             if mentions or rejects:
                 self._audit("retention", "purge", detail={"days": days, "mentions": mentions, "rejects": rejects})
         return Purged(int(mentions), int(rejects))
@@ -212,7 +216,13 @@ class CareStore(MentionStore):
 
     def _erase_mentions(self, keys: list[tuple[str, str]], erase: bool) -> dict[str, int]:
         """Delete these mentions with everything that hangs off them; the counts per table either way."""
+        if erase:
+            self._uncount(keys)  # while their decisions still say what they were counted as
         counts = {}
+        if erase:  # their posts leave the conversations they were in; their items take the other messages along
+            self.db.conn.executemany(
+                "delete from queue_messages where (platform = ? and mention_id = ?) or queue_item_id in "
+                "(select id from queue_items where platform = ? and mention_id = ?)", [[*k, *k] for k in keys])
         for table in ("feedback", "audit_log", "queue_items", "decisions"):
             n = 0
             for platform, mention_id in keys:
@@ -224,6 +234,16 @@ class CareStore(MentionStore):
         if erase:
             self.db.conn.executemany("delete from mentions where platform = ? and id = ?", [list(k) for k in keys])
         return counts
+
+    def _uncount(self, keys: list[tuple[str, str]]) -> None:
+        """Take these mentions out of the counts kept per day, before their rows go."""
+        for platform, mention_id in keys:
+            counted = self._counted_as(platform, mention_id)
+            if counted:
+                self.db.execute("update daily_counts set mentions = mentions - 1 where day = ? and label = ?",
+                                counted)
+        # Others' posts that named the person are masked as well: every day counts as changed.
+        self._touch_counts()
 
     def is_writable(self, timeout: float = 1.0) -> str | None:
         """None when a write transaction can start within `timeout` seconds, else the reason it cannot.
