@@ -2,7 +2,7 @@
 involved (kids)", "time pressure (tomorrow)"), in Dutch and English. It follows LABELING.md's priority rules:
 
 - urgent: safety or health at stake, a security breach or fraud, someone stranded, or a vulnerable person (a
-  child, medicine, a wheelchair, a wedding or funeral at stake) caught in a problem;
+  child, medicine, a wheelchair, a wedding or funeral at stake) caught in a problem or asking for help;
 - high: strong anger or a threat to leave, money lost or charged wrongly, a repeat contact or long wait, a trip
   or delivery failing right now;
 - low: a suggestion, or a question that says it is minor ("quick question", "no rush");
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from bot.mention import fold
 from classifiers.decision import Priority
-from classifiers.features import COMPLAINT, word_pattern
+from classifiers.features import COMPLAINT, REQUEST, word_pattern
 
 __all__ = ["assess_priority"]
 
@@ -89,10 +89,10 @@ LEAVING = word_pattern(
     "nooit meer", "ik stap over", "overstappen", "opzeggen", "zeg mijn", "advocaat", "klaar mee",
 )
 TIME_CRITICAL = word_pattern(
-    "today", "tonight", "tomorrow", "tomorrow morning", "this morning", "this afternoon", "this evening", "now",
+    "today", "tonight", "tomorrow", "tomorrow morning", "this morning", "this afternoon", "this evening",
     "right now", "asap", "urgent", "urgently", "boarding now", "is boarding", "now boarding", "at the gate", "departs", "departure", "in an hour",
     "in 2 hours", "in two hours", "my flight is at", "leaving in", "vandaag", "vanavond", "vannacht", "morgen",
-    "morgenochtend", "vanochtend", "nu", "zsm", "z.s.m.", "meteen", "direct", "dringend", "spoed", "vertrek",
+    "morgenochtend", "vanochtend", "nu meteen", "nu direct", "zsm", "z.s.m.", "meteen", "direct", "dringend", "spoed", "vertrek",
     "over een uur", "bij de gate", "aan het boarden",
 )
 SUGGESTION = word_pattern(
@@ -136,6 +136,7 @@ def assess_priority(text: str) -> tuple[Priority, tuple[str, ...]]:
     queued mentions."""
     body = fold(text)
     problem = bool(COMPLAINT.search(body) or _PROBLEM.search(body) or STRANDED.search(body))
+    needs_help = bool(REQUEST.search(body))
     level = Priority.NORMAL
     reasons: list[str] = []
 
@@ -153,8 +154,8 @@ def assess_priority(text: str) -> tuple[Priority, tuple[str, ...]]:
                 _Cue(VULNERABLE, "a vulnerable person ({})"),
                 _Cue(LIFE_EVENT, "a wedding, funeral or illness at stake ({})")):
         vulnerable = _found(cue, body)
-        if vulnerable and problem:
-            # A vulnerable person caught in a problem is urgent; with no problem reported it is not.
+        if vulnerable and (problem or needs_help):
+            # A vulnerable person caught in a problem or asking for help is urgent; named in passing, not.
             raise_to(Priority.URGENT, vulnerable)
     raise_to(Priority.HIGH, _found(_Cue(LEAVING, "threatens to leave ({})"), body))
     anger = _found(_Cue(ANGER, "strong anger ({})"), body)
