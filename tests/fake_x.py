@@ -6,6 +6,10 @@ queues faults (429, 503, a hang, a static payload) per endpoint; they are served
 Every request is recorded, so a test can prove that only GETs were made. `forward(client, fake)` mounts a
 requests transport adapter on the tweepy client's session that sends api.twitter.com to this server and
 refuses every other host.
+
+The posts are served as recent ones on any date: the files are written as if it were `WRITTEN_AT`, and every
+`created_at` is served moved by the time since then (`served_time`), so a post written 5 minutes before that
+moment is 5 minutes old today (X's recent search reaches back only 7 days).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,8 +33,27 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "x"
 TOKEN = "test-bearer-AAAA-not-a-real-token"
 
 
+WRITTEN_AT = datetime(2026, 11, 20, 10, 5, tzinfo=timezone.utc)  # "now" for the times in the fixture files
+_SHIFT = timedelta(seconds=round((datetime.now(timezone.utc) - WRITTEN_AT).total_seconds()))
+
+
+def served_time(written: str) -> datetime:
+    """The time the fake serves for a `created_at` written in a fixture file."""
+    return datetime.fromisoformat(written.replace("Z", "+00:00")) + _SHIFT
+
+
+def _recent(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: (f"{served_time(v):%Y-%m-%dT%H:%M:%S}.000Z" if k == "created_at" and isinstance(v, str)
+                    else _recent(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_recent(v) for v in node]
+    return node
+
+
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    """A fixture payload with its times made recent (see the module's docstring)."""
+    return _recent(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
 
 
 @dataclass

@@ -22,7 +22,7 @@ from bot.sources.x import XMentionsSource, XSearchSource, build_x_sources, searc
 from bot.sources.x_check import check_x
 from bot.sources.x_client import build_client
 from bot.store import Store
-from tests.fake_x import TOKEN, TOO_MANY, UNAVAILABLE, FakeX, Reply, forward, load, reset_in
+from tests.fake_x import TOKEN, TOO_MANY, UNAVAILABLE, FakeX, Reply, forward, load, reset_in, served_time
 
 ENV = {"X_BEARER_TOKEN": TOKEN}
 TIMELINE = load("timeline.json")
@@ -110,7 +110,7 @@ def test_dutch_and_english_posts_fill_every_field(x_settings: Callable[..., Sett
     assert nl.platform == "x" and nl.id == IDS[0] and nl.key == f"x:{IDS[0]}"
     assert (nl.author.id, nl.author.handle, nl.author.name, nl.author.followers) == ("1001", "sanne_v", "Sanne", 312)
     assert nl.url == f"https://x.com/sanne_v/status/{IDS[0]}"
-    assert nl.created_at == datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    assert nl.created_at == served_time("2026-11-20T09:00:00.000Z")
     assert nl.conversation_id == IDS[0] and nl.in_reply_to_post_id is None and nl.in_reply_to_user_id is None
     assert (nl.is_repost, nl.is_quote, nl.is_direct_message, nl.is_reply_to_brand) == (False, False, False, False)
     assert nl.raw["data"]["public_metrics"]["impression_count"] == 41
