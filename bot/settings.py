@@ -10,6 +10,8 @@ import difflib
 import functools
 import hashlib
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -20,8 +22,9 @@ from ruamel.yaml.error import MarkedYAMLError
 from bot.errors import ConfigError
 from bot.settings_filters import Filters, PriorityRule
 
-__all__ = ["Settings", "load_settings", "parse_settings"]
+__all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "parse_settings"]
 
+STATE_DIR_ENV = "WEBCARE_STATE_DIR"  # when set, replaces storage.state_dir (read once, by load_settings)
 LABELS = ("queue", "direct_other", "about", "irrelevant")
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -146,7 +149,17 @@ class Web(_Section):
 
 
 class Storage(_Section):
-    database: Path = Field(default=Path("../var/webcare.db"), description="The SQLite file, relative to the config file.")
+    state_dir: Path | None = Field(
+        default=None,
+        description="The folder for the bot's state: a relative `database` lands in it. Absolute, or relative to the "
+        "config file; empty: relative paths are relative to the config file. The environment variable "
+        f"{STATE_DIR_ENV}, when set, takes its place (a container volume, another root for a test).",
+        examples=[Path("/var/lib/webcare")],
+    )
+    database: Path = Field(
+        default=Path("../var/webcare.db"),
+        description="The SQLite file, relative to `state_dir` when that is set, else to the config file.",
+    )
     retention_days: int | None = Field(
         default=None, ge=1, le=36_500, description="Purge raw payloads and texts older than this; empty keeps them."
     )
@@ -198,23 +211,32 @@ class Settings(_Section):
 
     @property
     def database_path(self) -> Path:
-        return self.resolve(self.storage.database)
+        database, state_dir = self.storage.database, self.storage.state_dir
+        if database.is_absolute() or state_dir is None:
+            return self.resolve(database)
+        return (self.resolve(state_dir) / database).resolve()
 
     @property
     def brand_handles(self) -> list[str]:
         return list(self.brand.handles)
 
 
-def load_settings(path: str | Path) -> Settings:
-    """Read and validate a config file; raise ConfigError naming the file, the line and what is wrong."""
+def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate a config file; raise ConfigError naming the file, the line and what is wrong.
+    WEBCARE_STATE_DIR in `environ` (default: the process environment), when set, replaces storage.state_dir."""
     path = Path(path)
+    state_dir = (os.environ if environ is None else environ).get(STATE_DIR_ENV, "").strip()
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
-    return parse_settings(text, source=str(path), base_dir=path.parent.resolve())
+    settings = parse_settings(text, source=str(path), base_dir=path.parent.resolve())
+    if not state_dir:
+        return settings
+    storage = settings.storage.model_copy(update={"state_dir": Path(state_dir).absolute()})
+    return settings.model_copy(update={"storage": storage})
 
 
 def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".")) -> Settings:
