@@ -11,6 +11,7 @@ import pytest
 
 from bot.settings import Settings, load_settings
 from bot.store import Store
+from tests.fake_x import RefusingProxy
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -64,6 +65,14 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def settings(write_config: Callable[..., Path]) -> Settings:
     return load_settings(write_config())
+
+
+@pytest.fixture
+def proxy() -> Iterator[RefusingProxy]:
+    """A proxy on 127.0.0.1 that refuses every tunnel: point HTTPS_PROXY at it to make X unreachable."""
+    p = RefusingProxy()
+    yield p
+    p.stop()
 
 
 @pytest.fixture

@@ -13,55 +13,17 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.settings import load_settings
-from tests.fake_x import TOKEN
+from tests.fake_x import TOKEN, RefusingProxy
 from tests.test_daemon import ROOT, wait_for
 from tests.test_ops import get
 
 DEPLOY = ROOT / "deploy"
-
-
-class RefusingProxy:
-    """An HTTPS proxy on 127.0.0.1 that refuses every tunnel and notes where it was asked to go: the daemon's
-    way out, so a test proves which hosts it tried without anything leaving the machine."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_CONNECT(self) -> None:  # noqa: N802 - the method's name in http.server
-                proxy.asked.append(self.path)
-                self.send_error(403, "no way out of a test")
-
-            do_GET = do_POST = do_CONNECT
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def proxy() -> Iterator[RefusingProxy]:
-    p = RefusingProxy()
-    yield p
-    p.stop()
 
 
 def free_port() -> int:
