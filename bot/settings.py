@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo,
+                      field_validator)
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
@@ -61,6 +62,20 @@ class ReplaySource(_Section):
     batch_size: int = Field(default=50, ge=1, le=10_000, description="Mentions handed out per poll.")
     interval_seconds: float = Field(default=5, gt=0, description="Seconds between polls.")
     jitter_seconds: float = Field(default=0, ge=0, description="Random seconds added to each poll's start.")
+
+    @field_validator("path")
+    @classmethod
+    def _exists(cls, v: Path, info: ValidationInfo) -> Path:
+        # Checked where the config file is known (parse_settings passes its folder), so `config check` and a
+        # start refuse a replay file that is not there instead of every poll failing.
+        base_dir = (info.context or {}).get("base_dir")
+        if base_dir is None or not info.data.get("enabled"):
+            return v
+        path = v if v.is_absolute() else (Path(base_dir) / v).resolve()
+        if not path.is_file():
+            raise ValueError(f"no file at {path}; give the JSONL file to replay (relative to the config file), "
+                             f"or set sources.replay.enabled: false")
+        return v
 
 
 class XSearch(_Section):
@@ -250,7 +265,7 @@ def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: the config must be a mapping of sections (brand:, sources:, ...)")
     try:
-        return Settings.model_validate({**_plain(doc), "base_dir": base_dir})
+        return Settings.model_validate({**_plain(doc), "base_dir": base_dir}, context={"base_dir": base_dir})
     except ValidationError as e:
         # In the order of the file, as the person fixing it reads it.
         errors = sorted(e.errors(), key=lambda err: _line_of(doc, tuple(err["loc"])) or 0)

@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from bot.errors import SourceError
 from bot.mention import HandleMention, Mention, find_handles
 from bot.sources.base import Batch, Reject
 
@@ -59,7 +60,12 @@ class ReplaySource:
         mentions: list[Mention] = []
         rejects: list[Reject] = []
         read = 0
-        with self.path.open(encoding="utf-8", errors="surrogateescape") as f:
+        try:
+            f = self.path.open(encoding="utf-8", errors="surrogateescape")
+        except OSError as e:  # moved or removed while the daemon runs: reported per poll, like a platform outage
+            raise SourceError(f"{self.name}: cannot read {self.path} ({e.strerror}); put the file back or fix "
+                              f"sources.replay.path") from None
+        with f:
             for number, line in enumerate(islice(f, start, start + self.batch_size), start + 1):
                 if not line.strip():
                     read += 1
