@@ -7,8 +7,10 @@ import io
 import json
 import logging
 import re
+import os
 import signal
 import sqlite3
+import stat
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -211,6 +213,20 @@ def test_backup_is_a_consistent_copy_and_refuses_to_overwrite(settings: Settings
     copy.close()
     again = CliRunner().invoke(main, ["--config", config, "db", "backup", str(target)])
     assert (again.exit_code, again.output) == (1, f"Error: {target}: already exists; give a new file name or remove it first\n")
+
+
+def test_a_backup_is_readable_by_its_owner_only(settings: Settings, tmp_path: Path) -> None:
+    run_pipeline(settings, ServiceState()).close()
+    target = tmp_path / "backup.db"
+    old_umask = os.umask(0o022)  # the usual umask, which leaves new files readable by everyone
+    try:
+        result = CliRunner().invoke(main, ["--config", str(settings.base_dir / "config.yaml"), "db", "backup",
+                                           str(target)])
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # personal data and password hashes
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == ["backup.db"]
 
 
 def test_purge_blanks_old_texts_keeps_counts_and_open_queue_items(settings: Settings) -> None:
