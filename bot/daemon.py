@@ -43,6 +43,7 @@ class Daemon:
         self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
+        self.ops.track([s.source.name for s in self.scheduled], self.store.source_status())
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
         self._stop = threading.Event()
@@ -68,9 +69,12 @@ class Daemon:
                 log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
                 self.ops.metrics.observe_crash(scheduled.source.name, e)
                 self.store.record_poll(scheduled.source.name, e, type(e).__name__)
-                return PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
-                                  error_kind=type(e).__name__)
+                crashed = PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
+                                     error_kind=type(e).__name__)
+                self.ops.observe_poll(crashed)
+                return crashed
         self.ops.metrics.observe_poll(result)
+        self.ops.observe_poll(result)
         if result.next_poll_after and self.scheduler is not None:
             # The source asks for a pause (rate limits): move its next run, keep its interval.
             job = self.scheduler.get_job(scheduled.source.name)

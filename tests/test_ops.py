@@ -11,6 +11,8 @@ import os
 import signal
 import sqlite3
 import stat
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -30,6 +32,8 @@ from bot.settings import Settings, load_settings
 from bot.sources.replay import ReplaySource
 from bot.store import Store
 from classifiers import RuleClassifier
+from tests.conftest import FIXTURES, ROOT, STREAM
+from tests.fake_x import RefusingProxy
 from tests.test_daemon import run_bot, wait_for
 
 
@@ -275,3 +279,40 @@ def test_forget_erases_one_persons_data_and_audits_that_not_what(settings: Setti
     assert handle.lower() not in Path(store.path).read_bytes().decode("latin-1").lower()
     assert store.count_mentions() == 10 - theirs
     store.close()
+
+
+@pytest.mark.slow
+def test_a_once_run_with_another_config_on_the_same_database_leaves_the_daemons_health_as_it_was(
+        write_config: Callable[..., Path], tmp_path: Path, proxy: RefusingProxy) -> None:
+    # The daemon polls its replay source once (the next poll is an hour away), so its report stands still.
+    config = write_config("ops:\n  port: 0\n", sources=f"replay: {{enabled: true, path: {STREAM}, interval_seconds: 3600}}\n")
+    proc = run_bot(config)
+    assert proc.stderr is not None
+    lines: list[str] = []
+    while not (match := re.search(r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", "".join(lines))):
+        line = proc.stderr.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    url = match.group(1)
+    try:
+        wait_for(lambda: any(s["last_success_at"] for s in json.loads(get(url + "/healthz")[1])["sources"]))
+        before = get(url + "/healthz")
+        # Another config, the same database: its own replay file under the same source name, and X, unreachable.
+        other = write_config(name="other.yaml", sources=(
+            f"replay: {{enabled: true, path: {FIXTURES / 'malformed.jsonl'}}}\n"
+            "x: {enabled: true, accounts: [Tulpair], timeout_seconds: 5}\n"))
+        env = {**os.environ, "X_BEARER_TOKEN": "not-a-real-token", "HTTPS_PROXY": proxy.url}
+        once = subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "--config", str(other), "--once"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        after = get(url + "/healthz")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert once.returncode == 1 and "poll of x:mentions:Tulpair failed: unavailable: " in once.stderr
+    store = Store(load_settings(config).database_path)
+    assert {r["source"]: r["polls"] for r in store.source_status()} == {"replay": 2, "x:mentions:Tulpair": 1}
+    store.close()
+    assert before[0] == after[0] == 200
+    assert json.loads(after[1])["sources"] == json.loads(before[1])["sources"]
+    [replay] = json.loads(after[1])["sources"]
+    assert (replay["source"], replay["polls"], replay["errors"], replay["ok"]) == ("replay", 1, 0, True)
