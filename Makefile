@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-reset test test-dates install browser clean
+.PHONY: demo demo-reset test test-dates install browser promtool clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,14 +38,19 @@ browser:
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
-test: $(STAMP) browser
+# promtool (Debian's prometheus package) checks and unit-tests the alerting rules in deploy/alerts.yml.
+promtool:
+	@command -v promtool >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends prometheus; }
+
+test: $(STAMP) browser promtool
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The suite a year ahead and a year back, under Debian's faketime (installed with apt when missing, like chromium).
 # Only Python processes (the tests, the daemons they start) see the moved clock; the browser keeps its own. The
 # monotonic clock stays real and tests/faketime/sitecustomize.py sleeps through select(): it says why.
-test-dates: $(STAMP) browser
+test-dates: $(STAMP) browser promtool
 	@command -v faketime >/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q faketime; }
 	for offset in +365d -365d; do echo "== the clock moved $$offset"; \

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.alerts import AlertEngine, check_webhooks
 from bot.classifier_choice import build_classifier
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
@@ -41,6 +42,7 @@ class Daemon:
         self.store = Store(self.settings.database_path)
         # Sources first: a missing credential is refused before seconds go to loading the model.
         self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
+        check_webhooks(self.settings)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
         self.ops.track([s.source.name for s in self.scheduled], self.store.source_status())
@@ -49,6 +51,11 @@ class Daemon:
         self._stop = threading.Event()
         self._reread = threading.Event()  # SIGHUP: re-read the config now
         self.watcher = ConfigWatcher(self.config_path, self.settings)
+        self.alerts = AlertEngine(
+            self.store, lambda: self.settings, lambda: [s.source.name for s in self.scheduled],
+            classifier_failures=lambda: self.ops.metrics.registry.get_sample_value(
+                "webcare_classification_failures_total") or 0.0,
+        )
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
         self.on_started: list[Callable[[Daemon], None]] = []
@@ -100,6 +107,11 @@ class Daemon:
         if self.settings.storage.retention_days:
             self.scheduler.add_job(self.purge, "interval", id="retention", name="retention", hours=24,
                                    next_run_time=datetime.now(timezone.utc))
+        # Alerts in a job of their own, never inside the poll lock: a slow webhook holds up no poll.
+        every = self.settings.alerts.evaluate_every_seconds
+        self.scheduler.add_job(self.evaluate_alerts, "interval", id="alerts", name="alerts", seconds=every,
+                               max_instances=1, coalesce=True, misfire_grace_time=max(1, int(every)),
+                               next_run_time=datetime.now(timezone.utc) + timedelta(seconds=every))
         ops_server = None
         if self.settings.ops.port is not None:
             ops_server = OpsServer(wsgi_app(self.store, self.ops), self.settings.ops.host, self.settings.ops.port)
@@ -136,6 +148,15 @@ class Daemon:
                 purged = self.store.purge_older_than(days)
             log.info("retention: purged the text of %d mention(s) and %d reject(s) older than %d days",
                      purged.mentions, purged.rejects, days)
+
+    def evaluate_alerts(self) -> None:
+        """One evaluation of the alerts (alerts.enabled); a failure is logged and the next one goes on."""
+        if not self.settings.alerts.enabled:
+            return
+        try:
+            self.alerts.evaluate()
+        except Exception:  # noqa: BLE001 - alerts must never stop the daemon or its polls
+            log.exception("evaluating the alerts failed; the next evaluation goes on")
 
     def _start_web(self) -> WebServer | None:
         """The review app (web.enabled) in a waitress thread beside the scheduler, on the daemon's store."""

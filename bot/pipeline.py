@@ -76,7 +76,7 @@ class Pipeline:
             result.fetched, result.rejected = len(batch.mentions), len(batch.rejects)
             result.next_poll_after = batch.next_poll_after
             result.stored = self.store.store_batch(source.name, batch.mentions, batch.checkpoint, batch.rejects)
-            self.store.record_poll(source.name)
+            self.store.record_poll(source.name, stored=result.stored)
         self.process_pending(result)
         log.info("poll %s", result.summary())
         return result

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from bot.errors import ConfigError
+from bot.settings_alerts import Alerts
 from bot.settings_filters import Filters, PriorityRule
 
 __all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "parse_settings"]
@@ -211,6 +212,7 @@ class Settings(_Section):
     storage: Storage = Field(default_factory=Storage)
     logging: Logging = Field(default_factory=Logging)
     ops: Ops = Field(default_factory=Ops)
+    alerts: Alerts = Field(default_factory=Alerts)
     # Where the file lives: relative paths in it resolve against this folder. Not part of the YAML.
     base_dir: Path = Field(default=Path("."), exclude=True)
 

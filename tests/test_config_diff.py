@@ -138,3 +138,13 @@ def test_a_period_past_a_century_is_refused(write_config: Callable[..., Path], s
     code, _, err = diff(write_config(), write_config(NEW, name="new.yaml"), "--since", "9999999999d")
     assert code == 2
     assert "'9999999999d' is longer than 100 years; give a shorter period, such as 30d" in err
+
+
+def test_alert_settings_change_no_decision(write_config: Callable[..., Path], stored: Path) -> None:
+    """Alerts watch the queue, they never route: a new alerts section enters and leaves nothing."""
+    alerts = "alerts:\n  poll_errors_in_a_row: 2\n  spike:\n    window: hour\n    min_posts: 3\n"
+    code, out, err = diff(write_config(), write_config(alerts, name="new.yaml"), "--since", "7d", "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["current"]["queued"] == data["new"]["queued"] == 5
+    assert (data["entering"]["count"], data["leaving"]["count"], data["reprioritised"]["count"]) == (0, 0, 0)

@@ -77,7 +77,7 @@ def test_the_production_config_starts_healthy_with_the_database_in_the_state_dir
             except OSError:  # not listening yet: the transformer is loading
                 return False
             reports.append({"status_code": status, **json.loads(body)})
-            return any(s["last_error_kind"] for s in reports[-1]["sources"])
+            return all(s["last_error_kind"] for s in reports[-1]["sources"])
 
         wait_for(x_failed_once, timeout=180)
         web: list[tuple[int, str]] = []
@@ -100,9 +100,11 @@ def test_the_production_config_starts_healthy_with_the_database_in_the_state_dir
     # Up and healthy while X cannot be reached: the failing source is reported, the check passes (a 429 or an
     # outage of X is routine and must not make an orchestrator restart the daemon).
     assert (report["status_code"], report["status"], report["database"]["writable"]) == (200, "ok", True)
-    [x] = report["sources"]
-    assert (x["source"], x["ok"], x["last_error_kind"]) == ("x:mentions:Tulpair", False, "unavailable")
-    assert x["last_error"].startswith("x:mentions:Tulpair: cannot reach X (ProxyError); retrying in ")
+    # One source per brand handle (sources.x.accounts is empty), each failing as X cannot be reached.
+    assert [x["source"] for x in report["sources"]] == ["x:mentions:Tulpair", "x:mentions:TulpairHelp"]
+    for x in report["sources"]:
+        assert (x["ok"], x["last_error_kind"]) == (False, "unavailable")
+        assert x["last_error"].startswith(f"{x['source']}: cannot reach X (ProxyError); retrying in ")
     assert set(proxy.asked) == {"api.twitter.com:443"}
     assert (web_status, json.loads(web_report)["status"], login_status) == (200, "ok", 200)
     assert "Log in" in login_page
@@ -110,7 +112,8 @@ def test_the_production_config_starts_healthy_with_the_database_in_the_state_dir
     assert sorted(p.name for p in state.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["webcare.db"]
     assert sorted(p.name for p in config.parent.iterdir()) == ["config.yaml"]
     with sqlite3.connect(state / "webcare.db") as db:
-        assert db.execute("select source, errors from source_status").fetchall()[0][0] == "x:mentions:Tulpair"
+        assert {r[0] for r in db.execute("select source from source_status")} == {"x:mentions:Tulpair",
+                                                                                  "x:mentions:TulpairHelp"}
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert any(f"database {state / 'webcare.db'}" in line["message"] for line in lines)  # JSON logs, as configured
 

@@ -30,7 +30,7 @@ from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline
 from bot.settings import Settings, load_settings
 from bot.sources.replay import ReplaySource
-from bot.store import Store
+from bot.store import AlertRecord, Store
 from classifiers import RuleClassifier
 from tests.conftest import FIXTURES, ROOT, STREAM
 from tests.fake_x import RefusingProxy
@@ -118,6 +118,26 @@ def test_metrics_show_queue_size_by_status_and_priority_and_the_oldest_unclaimed
     assert 600 <= got[("webcare_queue_oldest_unclaimed_age_seconds", ())] < 660
     assert got[("webcare_mentions_fetched_total", (("source", "replay"),))] == 10
     assert got[("webcare_scheduler_up", ())] == 0
+
+
+def test_metrics_show_what_the_alerts_watch(served: tuple[str, Store, ServiceState]) -> None:
+    url, store, _ = served
+    late = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+    store.db.execute("update queue_items set due_at = ? where id in (1, 2)", [late])
+    urgent_late = sum(1 for i in store.list_queue(None) if i.id in (1, 2) and i.priority == "urgent")
+    for _ in range(3):
+        store.record_poll("x:mentions:Tulpair", RuntimeError("503"), "unavailable")
+    store.save_alert(AlertRecord("overdue:urgent", "overdue", "critical", "firing", "1 urgent item past due", "",
+                                 first_at=late, last_seen_at=late))
+    got = samples(get(url + "/metrics")[1])
+    assert got[("webcare_queue_overdue_items", (("priority", "urgent"),))] == urgent_late
+    assert sum(got[("webcare_queue_overdue_items", (("priority", p),))]
+               for p in ("urgent", "high", "normal", "low")) == 2
+    assert got[("webcare_source_consecutive_errors", (("source", "x:mentions:Tulpair"),))] == 3
+    assert got[("webcare_source_consecutive_errors", (("source", "replay"),))] == 0
+    assert got[("webcare_source_last_mention_timestamp_seconds", (("source", "replay"),))] > 0
+    assert got[("webcare_alerts_firing", (("kind", "overdue"),))] == 1
+    assert got[("webcare_alerts_firing", (("kind", "spike"),))] == 0
 
 
 @pytest.mark.slow

@@ -14,12 +14,12 @@ import requests
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.store import Store
+from bot.store import AlertRecord, Store
 from bot.web.app import CSRF_REFUSED
 from web_support import AGENT, AGENT2, AGENT2_PASSWORD, AGENT_PASSWORD, LEAD, LEAD_PASSWORD, csrf_token, fill, \
     log_in, serving
 
-PAGES = ["/", "/queue", "/queue/items", "/search", "/listening", "/stats", "/users"]
+PAGES = ["/", "/queue", "/queue/items", "/search", "/listening", "/stats", "/alerts", "/users"]
 
 
 @pytest.fixture
@@ -378,3 +378,21 @@ def test_a_closed_item_is_shown_and_found_by_who_closed_it(web: tuple[str, Store
     by_claimer = claimer.get(f"{base}/queue", params={"status": "dismissed", "assignee": "me"}, timeout=10).text
     assert f'id="item-{item}"' not in by_claimer
     assert (store.get_item(item).assignee, store.get_item(item).closed_by) == (AGENT, AGENT2)
+
+
+def test_the_alerts_and_listening_pages_show_a_firing_spike_as_plain_text(web: tuple[str, Store]) -> None:
+    base, store = web
+    store.save_alert(AlertRecord(
+        "spike:check-in app", "spike", "warning", "firing", "Rising: 'check-in app', 'app crashes'",
+        "14 posts in the last day with 'check-in app'",
+        {"terms": [{"term": "check-in app", "posts": 14, "expected": 0.2, "p_value": 1e-20}],
+         "examples": [{"key": "x:1", "text": "<script>alert(1)</script> app crashes", "url": "javascript:alert(1)"}]},
+        first_at="2026-01-01T00:00:00+00:00", last_seen_at="2026-01-01T00:05:00+00:00"))
+    session = log_in(base, AGENT, AGENT_PASSWORD)
+    for page in ("/alerts", "/listening"):
+        html = session.get(f"{base}{page}", timeout=10).text
+        assert "Rising: &#39;check-in app&#39;, &#39;app crashes&#39;" in html, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; app crashes" in html and "<script>alert(1)" not in html
+        assert "javascript:alert" not in html
+        assert "14 posts, 0.2 expected" in html
+    assert "Firing now (1)" in session.get(f"{base}/alerts", timeout=10).text

@@ -129,3 +129,29 @@ def test_a_script_in_a_post_is_shown_as_text_and_never_runs(browser: object,
         page.close()
         assert dialogs == []
         assert isinstance(store, Store)
+
+
+def test_a_spike_found_in_a_replayed_stream_shows_on_the_alerts_and_listening_pages(
+        browser: object, write_config: Callable[..., Path], tmp_path: Path) -> None:
+    from alert_streams import stream, utc_now, write_replay
+    from bot.alerts import AlertEngine
+
+    replay = write_replay(tmp_path / "spike.jsonl", stream(utc_now(), planted=14))
+    settings = fill(write_config(stream=replay, batch_size=10_000))
+    with serving(settings) as (base, store):
+        AlertEngine(store, lambda: settings, lambda: ["replay"]).evaluate()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        _log_in(page, base, AGENT, AGENT_PASSWORD)
+        page.click("nav >> text=Alerts")  # type: ignore[attr-defined]
+        spike = page.locator("article.alert").first  # type: ignore[attr-defined]
+        assert "Rising:" in spike.locator("h3").inner_text() and "check-in app" in spike.inner_text()
+        assert spike.locator("blockquote").count() == 3
+        _shot(page, "20-alerts")
+        page.click("nav >> text=Listening")  # type: ignore[attr-defined]
+        assert "check-in app" in page.locator("article.alert").first.inner_text()  # type: ignore[attr-defined]
+        page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+        page.goto(f"{base}/alerts")  # type: ignore[attr-defined]
+        right = page.evaluate(  # type: ignore[attr-defined]
+            "Math.max(...[...document.querySelectorAll('main *')].map(e => e.getBoundingClientRect().right))")
+        assert right <= 390, f"the alerts page's content reaches {right}px at 390px"
+        _shot(page, "21-alerts-phone")

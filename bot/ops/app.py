@@ -4,6 +4,7 @@ Served on a port of its own by config (`bot.ops.server`), or mounted in the web 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -19,6 +20,7 @@ from bot.store import Status, Store
 __all__ = ["wsgi_app"]
 
 PRIORITIES = ("urgent", "high", "normal", "low")
+ALERT_KINDS = ("spike", "source_quiet", "poll_errors", "overdue", "classifier")
 
 
 class _Counters:
@@ -57,12 +59,31 @@ class _FromStore:
                                     "Unix time of each source's last good poll.", labels=["source"])
         failure = GaugeMetricFamily("webcare_source_last_error_timestamp_seconds",
                                     "Unix time of each source's last failed poll.", labels=["source"])
-        for row in source_rows(self.store, self.state):
+        rows = source_rows(self.store, self.state)
+        for row in rows:
             for family, key in ((success, "last_success_at"), (failure, "last_error_at")):
                 if row.get(key):
                     family.add_metric([row["source"]], datetime.fromisoformat(row[key]).timestamp())
-        yield success
-        yield failure
+        mention = GaugeMetricFamily("webcare_source_last_mention_timestamp_seconds",
+                                    "Unix time each source last stored a new mention.", labels=["source"])
+        in_a_row = GaugeMetricFamily("webcare_source_consecutive_errors",
+                                     "Polls of each source that failed since its last good one.", labels=["source"])
+        for row in rows:
+            if row.get("last_mention_at"):
+                mention.add_metric([row["source"]], datetime.fromisoformat(row["last_mention_at"]).timestamp())
+            in_a_row.add_metric([row["source"]], float(row.get("consecutive_errors") or 0))
+        yield from (success, failure, mention, in_a_row)
+        overdue = GaugeMetricFamily("webcare_queue_overdue_items",
+                                    "Open queue items past their due time, by priority.", labels=["priority"])
+        late = self.store.overdue_counts(datetime.now(timezone.utc).isoformat())
+        for priority in PRIORITIES:
+            overdue.add_metric([priority], late.get(priority, (0, ""))[0])
+        yield overdue
+        firing = GaugeMetricFamily("webcare_alerts_firing", "Alerts firing now, by kind.", labels=["kind"])
+        kinds = Counter(a.kind for a in self.store.alerts(status="firing", limit=10_000))
+        for kind in ALERT_KINDS:
+            firing.add_metric([kind], kinds.get(kind, 0))
+        yield firing
 
 
 def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:

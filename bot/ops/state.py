@@ -46,7 +46,8 @@ class ServiceState:
         `--once` run with another config) writes its own rows, which this daemon's /healthz does not show."""
         rows = {str(r["source"]): dict(r) for r in stored}
         with self._lock:
-            self._sources = {n: rows.get(n, {"source": n, "polls": 0, "errors": 0}) for n in names}
+            self._sources = {n: rows.get(n, {"source": n, "polls": 0, "errors": 0, "consecutive_errors": 0})
+                             for n in names}
 
     def observe_poll(self, result: PollResult) -> None:
         """One poll of a tracked source, as the store records it (bot/store/mentions.py, record_poll)."""
@@ -57,10 +58,13 @@ class ServiceState:
             row = self._sources[result.source]
             row.update(last_poll_at=stamp, polls=int(row.get("polls") or 0) + 1)
             if result.error is None:
-                row["last_success_at"] = stamp
+                row.update(last_success_at=stamp, consecutive_errors=0)
+                if result.stored:
+                    row["last_mention_at"] = stamp
             else:
                 kind = result.error_kind or "error"
                 row.update(last_error_at=stamp, last_error_kind=kind, errors=int(row.get("errors") or 0) + 1,
+                           consecutive_errors=int(row.get("consecutive_errors") or 0) + 1,
                            last_error=result.error.removeprefix(f"{kind}: ")[:500])
 
     def source_rows(self) -> list[dict[str, Any]] | None:

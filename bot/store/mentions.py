@@ -186,19 +186,24 @@ class MentionStore(BaseStore):
             "decisions": decisions, "queue_item": items[0] if items else None, "history": history,
         }
 
-    def record_poll(self, source: str, error: BaseException | None = None, kind: str = "") -> None:
-        """Note a poll's result for health reporting: the last success, or the last error and its kind."""
+    def record_poll(self, source: str, error: BaseException | None = None, kind: str = "", stored: int = 0) -> None:
+        """Note a poll's result for health reporting and alerts: the last success (and, when it stored new
+        mentions, the last mention), or the last error, its kind and how many polls failed in a row."""
         stamp = now()
-        row = {"source": source, "last_poll_at": stamp}
+        row: dict[str, object] = {"source": source, "last_poll_at": stamp}
         self.db.table("source_status").insert({"source": source, "polls": 0, "errors": 0}, pk="source", ignore=True)
         if error is None:
             row["last_success_at"] = stamp
+            if stored:
+                row["last_mention_at"] = stamp
             self.db.table("source_status").update(source, row)
-            self.db.execute("update source_status set polls = polls + 1 where source = ?", [source])
+            self.db.execute("update source_status set polls = polls + 1, consecutive_errors = 0 where source = ?",
+                            [source])
         else:
             row.update(last_error_at=stamp, last_error_kind=kind or type(error).__name__, last_error=str(error)[:500])
             self.db.table("source_status").update(source, row)
-            self.db.execute("update source_status set polls = polls + 1, errors = errors + 1 where source = ?", [source])
+            self.db.execute("update source_status set polls = polls + 1, errors = errors + 1, "
+                            "consecutive_errors = consecutive_errors + 1 where source = ?", [source])
 
     def source_status(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from source_status order by source"))

@@ -37,7 +37,7 @@ _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'
 
 def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Flask:
     """The Flask app on `store`. `settings` may be a callable, so the daemon's reloaded config is seen."""
-    from bot.web import auth, insight_views, queue_views, search_views, users_views
+    from bot.web import alert_views, auth, insight_views, queue_views, search_views, users_views
 
     app = Flask(__name__)
     app.config.update(
@@ -55,7 +55,7 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
     CSRFProtect(app)
     login_manager = LoginManager(app)
     auth.init_login(login_manager)
-    for module in (auth, queue_views, search_views, insight_views, users_views):
+    for module in (auth, queue_views, search_views, insight_views, alert_views, users_views):
         app.register_blueprint(module.bp)
     # printable on every text that comes from a post or a person; autoescaping still does the HTML.
     app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten)

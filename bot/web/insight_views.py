@@ -41,10 +41,14 @@ def listening() -> ResponseReturnValue:
     since = until - timedelta(days=13)
     brand = settings().brand
     result = listen(store().about_texts(since.isoformat(), until.isoformat()), until,
-                    [brand.name, *brand.names, *brand.handles])
+                    [brand.name, *brand.names, *brand.handles], languages=tuple(settings().alerts.spike.languages))
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
                          {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
-    return render_template("listening.html", result=result, chart=chart)
+    alerts = settings().alerts
+    spikes = [a for a in store().alerts(status="firing", limit=100) if a.kind == "spike"]
+    return render_template("listening.html", result=result, chart=chart, spikes=spikes, config=alerts,
+                           alerts_enabled=alerts.enabled,
+                           spike_window=alerts.spike.window, baseline_days=alerts.spike.baseline_days)
 
 
 @bp.route("/stats")

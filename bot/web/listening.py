@@ -1,42 +1,25 @@
-"""Listening: how many mentions were about the brand each day, and the words and two-word phrases that rise
-fastest in the last week against the week before. A pure function of (day, text) pairs; it answers no one."""
+"""Listening: how many mentions were about the brand each day, and the words and two-word phrases that rose
+this week against the week before. A pure function of (day, text) pairs; it answers no one.
+
+Terms and the test are those of the spike alerts (bot/terms.py, bot/spikes.py): the same stop words, and a term
+rises when its count is unlikely under its share of last week's posts, so a busier week lifts nothing by itself.
+"""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["Listening", "RisingTerm", "listen"]
+from bot.spikes import RisingTerm, rising_terms
+from bot.terms import TermCounts, brand_ignore, stop_words, terms
 
-_TOKEN = re.compile(r"[#]?[^\W\d_][\w'’-]*", re.UNICODE)
-_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+")
-# Words that say nothing on their own, Dutch and English: they would rise and fall with volume alone.
-STOPWORDS = frozenset("""
-a about after again all also am an and any are as at be been before being but by can could did do does doing
-don't down for from get got had has have having he her here him his how i i'm if in into is it it's its just
-me more most my no not now of off on once only or other our out over own same she so some still such than that
-the their them then there these they this those through to too under until up very was we were what when where
-which while who why will with would you your rt via lol amp
-aan al alle als altijd ben bij dan dat de deze die dit doen door dus een eens en er ga gaat geen had heb hebben
-heeft hem het hier hij hoe hun ik in is ja je jij jullie kan kon maar me meer men met mij mijn moet na naar
-niet niets nog nu of om omdat ons ook op over te tegen toch toen tot u uit van veel voor want was wat we wel
-werd wie wij wil worden zal ze zei zelf zich zij zijn zo zou
-""".split())
+__all__ = ["Listening", "listen"]
 
-
-@dataclass(frozen=True)
-class RisingTerm:
-    term: str
-    this_week: int
-    last_week: int
-
-    @property
-    def growth(self) -> float:
-        """How many times more often than last week (with one added to each side, so a new term is finite)."""
-        return (self.this_week + 1) / (self.last_week + 1)
+# Looser than an alert: the page lists what is worth a look, an alert what is worth a message.
+PAGE_P_VALUE = 0.05
+PAGE_MIN_RATIO = 1.5
 
 
 @dataclass(frozen=True)
@@ -54,41 +37,21 @@ class Listening:
         return sum(n for _, n in self.days[:-7])
 
 
-def terms(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
-    """The words and two-word phrases of one post (lower case, no stop words, handles, links or brand names);
-    a set, so one post that repeats a word counts once."""
-    words = [w.strip("'’-").lower() for w in _TOKEN.findall(_NOISE.sub(" ", text))]
-    words = [w for w in words if w]
-    found: set[str] = set()
-    for i, w in enumerate(words):
-        keep = len(w) > 2 and w not in STOPWORDS and w.lstrip("#") not in ignore
-        if keep:
-            found.add(w)
-        if i + 1 < len(words):
-            nxt = words[i + 1]
-            if keep and nxt not in STOPWORDS and nxt.lstrip("#") not in ignore and len(nxt) > 2:
-                found.add(f"{w} {nxt}")
-    return found
-
-
 def listen(posts: Iterable[tuple[str, str]], until: date, brand_words: Sequence[str] = (), top: int = 15,
-           min_count: int = 2) -> Listening:
+           min_count: int = 2, languages: tuple[str, ...] = ("en", "nl")) -> Listening:
     """Count `about` posts per day over the two weeks ending `until` and rank the terms of the last seven days
-    by growth against the seven before. A term needs `min_count` posts this week to be listed at all."""
+    against the seven before. A term needs `min_count` posts this week to be listed at all."""
     start = until - timedelta(days=13)
     split = until - timedelta(days=6)
-    ignore = frozenset(part.lower() for w in brand_words for part in [w, *w.split()])
+    ignore, stop = brand_ignore(brand_words), stop_words(languages)
     per_day: Counter[date] = Counter()
-    this_week: Counter[str] = Counter()
-    last_week: Counter[str] = Counter()
+    this_week, last_week = TermCounts(), TermCounts()
     for day_text, text in posts:
         day = date.fromisoformat(day_text)
         if not start <= day <= until:
             continue
         per_day[day] += 1
-        (this_week if day >= split else last_week).update(terms(text, ignore))
-    rising = [RisingTerm(t, n, last_week[t]) for t, n in this_week.items() if n >= min_count and n > last_week[t]]
-    # Fastest growth first; among equals the more frequent, then phrases before their single words.
-    rising.sort(key=lambda r: (-r.growth, -r.this_week, -len(r.term.split()), r.term))
+        (this_week if day >= split else last_week).add(terms(text, ignore, stop))
+    rising = rising_terms(this_week, last_week, min_count=min_count, alpha=PAGE_P_VALUE, min_ratio=PAGE_MIN_RATIO)
     days = tuple((start + timedelta(days=i), per_day[start + timedelta(days=i)]) for i in range(14))
     return Listening(until, days, tuple(rising[:top]))
