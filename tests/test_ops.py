@@ -51,6 +51,16 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
+def logged(proc: subprocess.Popen[str], pattern: str, lines: list[str]) -> re.Match[str]:
+    """Read the daemon's log (stderr) into `lines` until `pattern` matches what was read."""
+    assert proc.stderr is not None
+    while not (match := re.search(pattern, "".join(lines))):
+        line = proc.stderr.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    return match
+
+
 def run_pipeline(settings: Settings, state: ServiceState) -> Store:
     store = Store(settings.database_path)
     pipeline = Pipeline(store, lambda: settings, RuleClassifier().load(), on_decision=state.metrics.observe_decision)
@@ -145,17 +155,9 @@ def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callab
                                                             tmp_path: Path) -> None:
     config = write_config("ops:\n  port: 0\n", batch_size=4)
     proc = run_bot(config)
-    assert proc.stderr is not None
     lines: list[str] = []
-    while not (match := re.search(r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", "".join(lines))):
-        line = proc.stderr.readline()
-        assert line, "".join(lines)
-        lines.append(line)
-    url = match.group(1)
-    while not (web := re.search(r"web app listening on (http://127\.0\.0\.1:\d+)", "".join(lines))):
-        line = proc.stderr.readline()
-        assert line, "".join(lines)
-        lines.append(line)
+    url = logged(proc, r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", lines).group(1)
+    web = logged(proc, r"web app listening on (http://127\.0\.0\.1:\d+)", lines)
     try:
         db = load_settings(config).database_path
         store = Store(db)
@@ -307,13 +309,8 @@ def test_a_once_run_with_another_config_on_the_same_database_leaves_the_daemons_
     # The daemon polls its replay source once (the next poll is an hour away), so its report stands still.
     config = write_config("ops:\n  port: 0\n", sources=f"replay: {{enabled: true, path: {STREAM}, interval_seconds: 3600}}\n")
     proc = run_bot(config)
-    assert proc.stderr is not None
     lines: list[str] = []
-    while not (match := re.search(r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", "".join(lines))):
-        line = proc.stderr.readline()
-        assert line, "".join(lines)
-        lines.append(line)
-    url = match.group(1)
+    url = logged(proc, r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", lines).group(1)
     try:
         wait_for(lambda: any(s["last_success_at"] for s in json.loads(get(url + "/healthz")[1])["sources"]))
         before = get(url + "/healthz")
