@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -20,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.alerts import AlertEngine, check_webhooks
 from bot.classifier_choice import build_classifier
+from bot.errors import StoreError, WebcareError
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
 from bot.reload import ConfigWatcher
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Daemon"]
 
+MAX_CRASH_BACKOFF = 300.0  # seconds: the longest pause after polls that keep raising
+
 
 class Daemon:
     def __init__(self, config_path: str | Path, settings: Settings | None = None) -> None:
@@ -41,14 +45,14 @@ class Daemon:
         self.settings = settings or load_settings(self.config_path)
         self.store = Store(self.settings.database_path)
         # Sources first: a missing credential is refused before seconds go to loading the model.
-        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store)
+        self.stopping = threading.Event()  # SIGTERM/SIGINT; also cuts a platform request in flight short
+        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store, self.stopping)
         check_webhooks(self.settings)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
         self.ops.track([s.source.name for s in self.scheduled], self.store.source_status())
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
-        self._stop = threading.Event()
         self._reread = threading.Event()  # SIGHUP: re-read the config now
         self.watcher = ConfigWatcher(self.config_path, self.settings)
         self.alerts = AlertEngine(
@@ -59,6 +63,7 @@ class Daemon:
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
         self.on_started: list[Callable[[Daemon], None]] = []
+        self._crashes: dict[str, int] = {}  # polls in a row that raised, per source
 
     def run_once(self) -> list[PollResult]:
         """One poll of every enabled source, then return (`run_bot.py --once`)."""
@@ -73,15 +78,39 @@ class Daemon:
             try:
                 result = self.pipeline.poll(scheduled.source)
             except Exception as e:  # noqa: BLE001 - a bug or bad input in one poll must not stop the daemon
-                log.exception("poll of %s failed; the next poll goes on", scheduled.source.name)
-                self.ops.metrics.observe_crash(scheduled.source.name, e)
-                self.store.record_poll(scheduled.source.name, e, type(e).__name__)
-                crashed = PollResult(scheduled.source.name, error=f"{type(e).__name__}: {e}",
-                                     error_kind=type(e).__name__)
-                self.ops.observe_poll(crashed)
-                return crashed
+                return self._crashed(scheduled, e)
+            self._crashes.pop(scheduled.source.name, None)
+            self.ops.record_write(None)
         self.ops.metrics.observe_poll(result)
         self.ops.observe_poll(result)
+        self._delay(scheduled, result)
+        return result
+
+    def _crashed(self, scheduled: Scheduled, e: Exception) -> PollResult:
+        """A poll raised past the pipeline: log it, count it, tell health, and back off like a failing platform
+        (doubling pauses), so a bug or a broken database that repeats does not spin through polls."""
+        name = scheduled.source.name
+        if isinstance(e, WebcareError):  # ours, with a message that says what to do: no traceback
+            log.error("poll of %s failed; the next poll goes on: %s", name, e)
+        else:
+            log.exception("poll of %s failed; the next poll goes on", name)
+        self.ops.metrics.observe_crash(name, e)
+        if isinstance(e, sqlite3.Error | StoreError):
+            self.ops.record_write(e)
+        try:
+            if not isinstance(e, StoreError):  # a busy or broken database cannot take the record either
+                self.store.record_poll(name, e, type(e).__name__)
+        except sqlite3.Error as again:  # the same full disk or lock: health already says so
+            log.error("cannot record the failed poll of %s: %s", name, again)
+        crashes = self._crashes[name] = self._crashes.get(name, 0) + 1
+        pause = min(scheduled.interval_seconds * 2 ** min(crashes, 20), MAX_CRASH_BACKOFF)
+        result = PollResult(name, error=f"{type(e).__name__}: {e}", error_kind=type(e).__name__,
+                            next_poll_after=pause)
+        self.ops.observe_poll(result)
+        self._delay(scheduled, result)
+        return result
+
+    def _delay(self, scheduled: Scheduled, result: PollResult) -> None:
         if result.next_poll_after and self.scheduler is not None:
             # The source asks for a pause (rate limits): move its next run, keep its interval.
             job = self.scheduler.get_job(scheduled.source.name)
@@ -89,7 +118,6 @@ class Daemon:
                 later = datetime.now(timezone.utc) + timedelta(seconds=result.next_poll_after)
                 if job.next_run_time is None or job.next_run_time < later:
                     job.modify(next_run_time=later)
-        return result
 
     def run_forever(self) -> int:
         """Poll on the configured intervals until SIGTERM or SIGINT; returns the exit code."""
@@ -124,7 +152,7 @@ class Daemon:
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
         for hook in self.on_started:
             hook(self)
-        while not self._stop.wait(0.5):
+        while not self.stopping.wait(0.5):
             if self._reread.is_set():
                 self._reread.clear()
                 with self._lock:
@@ -168,7 +196,7 @@ class Daemon:
         return WebServer(self.store, lambda: self.settings, mounts={"/healthz": ops, "/metrics": ops}).start()
 
     def stop(self) -> None:
-        self._stop.set()
+        self.stopping.set()
 
     def reload_config(self, force: bool = False) -> bool:
         """Take a changed, valid config file into use (bot/reload.py); True when the settings changed."""

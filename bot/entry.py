@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.daemon import Daemon
 from bot.errors import ConfigError, SourceAuthError, WebcareError
 from bot.logs import configure_logging
+from bot.redaction import redact
 from bot.settings import load_settings
 
 log = logging.getLogger("bot")
@@ -33,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         results = daemon.run_once()
     except (ConfigError, SourceAuthError) as e:
         # Exit 2: the config or a credential needs a person; a supervisor should not restart (the unit says so).
-        print(f"Error: {e}", file=sys.stderr)
+        print(f"Error: {redact(str(e))}", file=sys.stderr)
         return 2
     except WebcareError as e:
-        print(f"Error: {e}", file=sys.stderr)
+        print(f"Error: {redact(str(e))}", file=sys.stderr)
         return 1
     labels: Counter[str] = Counter()
     for r in results:
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Look at the queue: {_webcare_command()} --config {args.config} queue list")
     failed = [r for r in results if r.error]
     for r in failed:
-        print(f"poll of {r.source} failed: {r.error}", file=sys.stderr)
+        print(redact(f"poll of {r.source} failed: {r.error}"), file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from detect_secrets import SecretsCollection
 from detect_secrets.settings import default_settings
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+
+from bot.errors import ConfigError
+from bot.settings_yaml import load_yaml
 
 __all__ = ["secret_warnings"]
 
@@ -25,7 +26,16 @@ _HINT = "secrets belong in environment variables (name the variable in the confi
 
 def secret_warnings(path: Path) -> list[str]:
     """One line per value in the file that looks like a secret, with the file and line; [] when none does."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # `config check` reports the file itself as unreadable
+    try:
+        doc = load_yaml(text, str(path))
+    except ConfigError:
+        # `config check` reports the file itself; a file that hostile is not handed to the scanner's own parser.
+        return []
+    lines = text.splitlines()
     found: dict[int, str] = {}
     with default_settings():
         secrets = SecretsCollection()
@@ -33,17 +43,9 @@ def secret_warnings(path: Path) -> list[str]:
         for _filename, secret in secrets:
             key = lines[secret.line_number - 1].split(":", 1)[0].strip(" -")
             found.setdefault(secret.line_number, f"'{key}' looks like a secret ({secret.type.lower()})")
-    for line, dotted in _env_values(path):
+    for line, dotted in _walk(doc, ""):
         found[line] = f"{dotted} should name an environment variable, but its value looks like the secret itself"
     return [f"{path} line {number}: {found[number]}; {_HINT}" for number in sorted(found)]
-
-
-def _env_values(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        doc = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-    except (YAMLError, UnicodeDecodeError):
-        return  # `config check` reports the file itself as invalid
-    yield from _walk(doc, "")
 
 
 def _walk(node: Any, prefix: str) -> Iterator[tuple[int, str]]:

@@ -17,14 +17,13 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo,
                       field_validator)
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
 
 from bot.errors import ConfigError
 from bot.settings_alerts import Alerts
 from bot.settings_filters import Filters, PriorityRule
+from bot.settings_yaml import MAX_CONFIG_BYTES, load_yaml
 
-__all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "parse_settings"]
+__all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "load_yaml", "parse_settings"]
 
 STATE_DIR_ENV = "WEBCARE_STATE_DIR"  # when set, replaces storage.state_dir (read once, by load_settings)
 LABELS = ("queue", "direct_other", "about", "irrelevant")
@@ -106,7 +105,9 @@ class XSource(_Section):
     max_rate_limit_wait_seconds: float = Field(
         default=900, gt=0, description="The longest wait honoured after a 429."
     )
-    timeout_seconds: float = Field(default=30, gt=0, description="HTTP time-out per request.")
+    timeout_seconds: float = Field(
+        default=30, gt=0, description="The longest one HTTP request may take, from connecting to the last byte."
+    )
     max_backoff_seconds: float = Field(
         default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
     )
@@ -162,6 +163,16 @@ class Web(_Section):
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port of the web app (0: any free port).")
     enabled: bool = Field(default=True, description="Serve the web app from the daemon.")
+    trusted_proxy: str | None = Field(
+        default=None,
+        description="Address of the TLS proxy in front of the web app (such as 127.0.0.1): its X-Forwarded-Proto "
+        "and X-Forwarded-For headers are believed. Empty: no proxy; those headers are ignored.",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Mark the session cookie Secure (sent over HTTPS only). Empty: on when `trusted_proxy` is set "
+        "or a request came over HTTPS.",
+    )
 
 
 class Storage(_Section):
@@ -244,6 +255,9 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
     path = Path(path)
     state_dir = (os.environ if environ is None else environ).get(STATE_DIR_ENV, "").strip()
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: the config file is {path.stat().st_size:,} bytes, more than the "
+                              f"{MAX_CONFIG_BYTES:,} a config file may have; is it the right file?")
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
@@ -257,13 +271,7 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
 
 
 def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".")) -> Settings:
-    yaml = YAML(typ="rt")
-    try:
-        doc = yaml.load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{source}{line}: not valid YAML: {e.problem}") from None
+    doc = load_yaml(text, source)
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: the config must be a mapping of sections (brand:, sources:, ...)")
     try:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+import signal
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.settings import Settings, load_settings
 from bot.store import Store
-from tests.fake_x import RefusingProxy
+from tests.fake_x import FakeX, RefusingProxy
+
+if TYPE_CHECKING:
+    from bot.daemon import Daemon
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -80,3 +85,22 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(tmp_path / "webcare.db")
     yield s
     s.close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeX]:
+    """A fake X API v2 on 127.0.0.1 (tests/fake_x.py)."""
+    f = FakeX().start()
+    yield f
+    f.stop()
+
+
+def run_forever_here(daemon: Daemon) -> int:
+    """`daemon.run_forever()` in the test's own process (signals reach it), with the test runner's signal
+    handlers put back afterwards."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        return daemon.run_forever()
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

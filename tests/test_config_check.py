@@ -113,7 +113,8 @@ def test_a_password_is_warned_about_even_when_the_key_is_unknown(tmp_path: Path)
     hint = "secrets belong in environment variables (name the variable in the config, as sources.x.bearer_token_env does)"
     assert code == 2
     assert err == (f"Warning: {path} line 5: 'password' looks like a secret (secret keyword); {hint}\n"
-                   f"Error: {path} line 5: unknown key 'web.password'; known keys: enabled, host, port\n")
+                   f"Error: {path} line 5: unknown key 'web.password'; known keys: enabled, host, port, "
+                   f"secure_cookies, trusted_proxy\n")
 
 
 def test_an_environment_variable_name_is_not_a_secret(tmp_path: Path) -> None:

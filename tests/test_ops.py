@@ -290,8 +290,9 @@ def test_forget_erases_one_persons_data_and_audits_that_not_what(settings: Setti
     result = CliRunner().invoke(main, ["--config", str(settings.base_dir / "config.yaml"), "forget",
                                        f"@{handle.upper()}", "--agent", "dpo", "--yes"])
     assert result.exit_code == 0, result.output
-    assert result.output == (f"erased {theirs} mention(s), {theirs} decision(s), 1 queue item(s) and 1 feedback "
-                             f"record(s) of @{handle.upper()}\n")
+    assert result.output == (f"erased {theirs} mention(s), {theirs} decision(s), 1 queue item(s), 1 feedback "
+                             f"record(s), 0 reject(s) and 0 reply(s) of the brand; their handle masked in 0 "
+                             f"post(s) of others for @{handle.upper()}\n")
     db = store.db
     for table, column in (("mentions", "id"), ("decisions", "mention_id"), ("queue_items", "mention_id"),
                           ("feedback", "mention_id"), ("audit_log", "mention_id")):

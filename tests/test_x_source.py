@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,13 +28,6 @@ from tests.fake_x import (TOKEN, TOO_MANY, UNAVAILABLE, FakeX, RefusingProxy, Re
 ENV = {"X_BEARER_TOKEN": TOKEN}
 TIMELINE = load("timeline.json")
 IDS = [t["id"] for t in TIMELINE["data"]]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeX]:
-    f = FakeX().start()
-    yield f
-    f.stop()
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from typing import Any
 
 import requests
 
+from bot.bounded_http import BoundedSession
+from bot.redaction import redact
 from bot.store import AlertRecord
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,10 @@ def body(e: Event, fmt: str) -> dict[str, Any]:
 def deliver(url: str, payload: dict[str, Any], timeout: float) -> str | None:
     """POST the payload; None when the webhook took it (2xx), else why not, in a few words."""
     try:
-        r = requests.post(url, data=json.dumps(payload), headers={"Content-Type": "application/json"},
-                          timeout=(min(timeout, 5.0), timeout), allow_redirects=False)
+        # An alert can quote a source's last error: it leaves the process through the same mask as the logs.
+        with BoundedSession(timeout) as session:  # the whole POST within `timeout`, however slow the answer
+            r = session.post(url, data=redact(json.dumps(payload)), headers={"Content-Type": "application/json"},
+                             timeout=(min(timeout, 5.0), timeout), allow_redirects=False)
     except requests.Timeout:
         return f"no answer within {timeout:g}s"
     except requests.RequestException as e:

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from bot.errors import ConfigError, WebcareError
+from bot.printable import printable
+from bot.redaction import redact
 from bot.settings import Settings, load_settings
 from bot.store import Store
 
@@ -55,13 +57,20 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ConfigError as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {redact(str(e))}", err=True)
             raise SystemExit(2) from None
         except WebcareError as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {redact(str(e))}", err=True)
             raise SystemExit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def say(line: str) -> None:
+    """Print a line that holds stored text (handles, names, URLs, notes, reasons, posts) the way the web app
+    shows it: control characters and hidden formatting as visible symbols, so a post cannot clear the screen,
+    retitle the window or plant a link in the terminal (bot/printable.py). Tabs and newlines stay."""
+    click.echo(printable(line))
 
 
 pass_app = click.make_pass_decorator(Context)

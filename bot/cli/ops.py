@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app
-from bot.errors import ConfigError
+from bot.errors import ConfigError, NotFound
 
 
 @main.group()
@@ -46,10 +46,16 @@ def purge(app: Context, days: int | None) -> None:
 @pass_app
 @handles_errors
 def forget(app: Context, handle: str, agent: str, yes: bool) -> None:
-    """Erase one person's mentions, decisions, queue items and feedback (a privacy request). The audit log
-    records that an erasure happened, not whose."""
+    """Erase one person's mentions, decisions, queue items, feedback and unreadable input, and the brand's own
+    replies that name them; mask their handle in other people's posts (a privacy request). Says how much it
+    will erase before it asks. The audit log records that an erasure happened, not whose."""
+    who = f"@{handle.strip().lstrip('@')}"
+    brand = [*app.settings.brand.handles, *app.settings.brand.own_accounts]
+    found = app.store.forget_preview(handle, brand)
+    if found.nothing:
+        raise NotFound(f"nothing stored names {who}: no mention, reject or reply matches that handle (any case); "
+                       f"check the spelling, without the platform's URL")
     if not yes:
-        click.confirm(f"Erase everything stored of @{handle.lstrip('@')}? This cannot be undone", abort=True)
-    gone = app.store.forget_author(handle, agent)
-    click.echo(f"erased {gone.mentions} mention(s), {gone.decisions} decision(s), {gone.queue_items} queue "
-               f"item(s) and {gone.feedback} feedback record(s) of @{handle.lstrip('@')}")
+        click.confirm(f"Erase {found.describe()} for {who}? This cannot be undone", abort=True)
+    gone = app.store.forget_author(handle, agent, brand)
+    click.echo(f"erased {gone.describe()} for {who}")

@@ -7,9 +7,8 @@ from datetime import datetime, timezone
 
 import click
 
-from bot.cli.app import Context, handles_errors, main, pass_app
+from bot.cli.app import Context, handles_errors, main, pass_app, say
 from bot.errors import WebcareError
-from bot.printable import printable
 from bot.store import QueueItem
 
 
@@ -60,14 +59,14 @@ def list_(app: Context, status: str, priority: str | None, order: str, limit: in
             click.echo(json.dumps(_item_dict(item), ensure_ascii=False))
         return
     if not items:
-        click.echo("The queue is empty.")
+        say("The queue is empty.")
         return
     for item in items:
         who = f" [{item.assignee}]" if item.assignee else ""
-        click.echo(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
-                   f"@{printable(item.author_handle)}: {printable(_one_line(item.text, 70))}")
+        say(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
+                   f"@{item.author_handle}: {_one_line(item.text, 70)}")
     if total > len(items):
-        click.echo(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
+        say(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
 
 
 def _item_dict(item: QueueItem) -> dict[str, object]:
@@ -84,17 +83,19 @@ def _item_dict(item: QueueItem) -> dict[str, object]:
 def show(app: Context, item_id: int) -> None:
     """One item: text, author, link, label, priority and the reasons."""
     item = app.store.get_item(item_id)
-    click.echo(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
-    click.echo(f"from:     @{item.author_handle} ({item.author_name})  {item.mention_created_at}")
-    click.echo(f"link:     {item.url or '-'}")
-    click.echo(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
-    click.echo(f"priority: {item.priority}, due {item.due_at or '-'}" +
+    say(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
+    say(f"from:     @{item.author_handle} ({item.author_name})  {item.mention_created_at}")
+    say(f"link:     {item.url or '-'}")
+    say(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
+    say(f"priority: {item.priority}, due {item.due_at or '-'}" +
                (f"  ({'; '.join(item.priority_reasons)})" if item.priority_reasons else ""))
-    click.echo(f"why:      {'; '.join(item.reasons) or '-'}")
+    say(f"why:      {'; '.join(item.reasons) or '-'}")
     if item.note:
-        click.echo(f"notes:    {item.note}")
-    click.echo("")
-    click.echo(printable(item.text))
+        say(f"notes:    {item.note}")
+    if item.dismissed_reason:
+        say(f"dismissed: {item.dismissed_reason}")
+    say("")
+    say(item.text)
 
 
 @queue.command("claim")
@@ -178,27 +179,27 @@ def why(app: Context, key: str) -> None:
         raise WebcareError(f"'{key}' is not PLATFORM:ID (for example x:1861000000000000001)")
     info = app.store.why(platform, mention_id)
     m = info["mention"]
-    click.echo(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info['state']}")
-    click.echo(f"text: {printable(_one_line(m.text, 200))}")
+    say(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info['state']}")
+    say(f"text: {_one_line(m.text, 200)}")
     if info["last_error"]:
-        click.echo(f"last error ({info['attempts']} attempts): {info['last_error']}")
+        say(f"last error ({info['attempts']} attempts): {info['last_error']}")
     if info["state"] == "failed":
-        click.echo(f"given up after {info['attempts']} failed attempts (last error above); it stays stored")
+        say(f"given up after {info['attempts']} failed attempts (last error above); it stays stored")
     elif not info["decisions"]:
-        click.echo("not decided yet: it is pending and will be classified at the next poll")
+        say("not decided yet: it is pending and will be classified at the next poll")
     for d in info["decisions"]:
         if d["outcome"] == "filtered":
-            click.echo(f"{d['decided_at']}  filtered: {d['filter_reason']}  (config {d['config_version']})")
+            say(f"{d['decided_at']}  filtered: {d['filter_reason']}  (config {d['config_version']})")
             continue
         probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted((d["probabilities"] or {}).items(), key=lambda kv: -kv[1]))
-        click.echo(f"{d['decided_at']}  {d['outcome']}: {d['route_reason']}")
-        click.echo(f"  label {d['label']} ({probs}); priority {d['priority']}")
-        click.echo(f"  reasons: {'; '.join(d['reasons'] or []) or '-'}")
+        say(f"{d['decided_at']}  {d['outcome']}: {d['route_reason']}")
+        say(f"  label {d['label']} ({probs}); priority {d['priority']}")
+        say(f"  reasons: {'; '.join(d['reasons'] or []) or '-'}")
         if d["priority_reasons"]:
-            click.echo(f"  priority reasons: {'; '.join(d['priority_reasons'])}")
-        click.echo(f"  model {d['model_version']}, config {d['config_version']}")
+            say(f"  priority reasons: {'; '.join(d['priority_reasons'])}")
+        say(f"  model {d['model_version']}, config {d['config_version']}")
     item = info["queue_item"]
     if item:
-        click.echo(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
+        say(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
     for h in info["history"]:
-        click.echo(f"  {h['at']}  {h['actor']}: {h['action']} {h['detail']}")
+        say(f"  {h['at']}  {h['actor']}: {h['action']} {h['detail']}")

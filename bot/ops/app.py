@@ -15,6 +15,7 @@ from prometheus_client.metrics_core import Metric
 
 from bot.ops.health import health, source_rows
 from bot.ops.state import ServiceState
+from bot.redaction import redact
 from bot.store import Status, Store
 
 __all__ = ["wsgi_app"]
@@ -63,15 +64,16 @@ class _FromStore:
         for row in rows:
             for family, key in ((success, "last_success_at"), (failure, "last_error_at")):
                 if row.get(key):
-                    family.add_metric([row["source"]], datetime.fromisoformat(row[key]).timestamp())
+                    family.add_metric([redact(row["source"])], datetime.fromisoformat(row[key]).timestamp())
         mention = GaugeMetricFamily("webcare_source_last_mention_timestamp_seconds",
                                     "Unix time each source last stored a new mention.", labels=["source"])
         in_a_row = GaugeMetricFamily("webcare_source_consecutive_errors",
                                      "Polls of each source that failed since its last good one.", labels=["source"])
         for row in rows:
             if row.get("last_mention_at"):
-                mention.add_metric([row["source"]], datetime.fromisoformat(row["last_mention_at"]).timestamp())
-            in_a_row.add_metric([row["source"]], float(row.get("consecutive_errors") or 0))
+                mention.add_metric([redact(row["source"])],
+                                   datetime.fromisoformat(row["last_mention_at"]).timestamp())
+            in_a_row.add_metric([redact(row["source"])], float(row.get("consecutive_errors") or 0))
         yield from (success, failure, mention, in_a_row)
         overdue = GaugeMetricFamily("webcare_queue_overdue_items",
                                     "Open queue items past their due time, by priority.", labels=["priority"])
@@ -107,7 +109,7 @@ def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                             ("Cache-Control", "no-store")])
             return [body]
-        return _text(start_response, "404 Not Found", f"no page {path}; try /healthz or /metrics\n")
+        return _text(start_response, "404 Not Found", redact(f"no page {path}; try /healthz or /metrics\n"))
 
     return app
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ops.state import ServiceState
+from bot.redaction import redact
 from bot.store import Store
 
 __all__ = ["health", "source_rows"]
@@ -18,9 +19,10 @@ def source_rows(store: Store, state: ServiceState) -> list[dict[str, Any]]:
 
 
 def health(store: Store, state: ServiceState) -> tuple[bool, dict[str, Any]]:
-    """(healthy, report). Healthy means the scheduler runs and the database is writable."""
+    """(healthy, report). Healthy means the scheduler runs and the database is writable: a write transaction
+    can start, and the daemon's last write did not fail (a full disk lets the first and fails the second)."""
     scheduler_alive = state.is_scheduler_alive()
-    db_problem = store.is_writable()
+    db_problem = store.is_writable() or state.write_problem()
     sources = []
     for row in source_rows(store, state):
         ok_at, err_at = row.get("last_success_at"), row.get("last_error_at")
@@ -42,4 +44,15 @@ def health(store: Store, state: ServiceState) -> tuple[bool, dict[str, Any]]:
         "database": {"writable": db_problem is None, "error": db_problem},
         "sources": sources,
     }
-    return healthy, report
+    return healthy, _redacted(report)
+
+
+def _redacted(value: Any) -> Any:
+    """Every string of the report through the secret mask: /healthz needs no login."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value

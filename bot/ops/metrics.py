@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bot.mention import Mention
 from bot.pipeline import PollResult
+from bot.redaction import redact
 from classifiers import Decision
 
 __all__ = ["LATENCY_BUCKETS", "Metrics"]
@@ -40,20 +41,20 @@ class Metrics:
                                  buckets=LATENCY_BUCKETS, registry=r)
 
     def observe_poll(self, result: PollResult) -> None:
-        self.polls.labels(result.source).inc()
-        self.fetched.labels(result.source).inc(result.fetched)
-        self.stored.labels(result.source).inc(result.stored)
-        self.rejected.labels(result.source).inc(result.rejected)
+        self.polls.labels(redact(result.source)).inc()
+        self.fetched.labels(redact(result.source)).inc(result.fetched)
+        self.stored.labels(redact(result.source)).inc(result.stored)
+        self.rejected.labels(redact(result.source)).inc(result.rejected)
         self.filtered.inc(result.filtered)
         for label, n in result.queued_labels.items():
             self.queued.labels(label).inc(n)
         if result.error_kind:
-            self.poll_errors.labels(result.source, result.error_kind).inc()
+            self.poll_errors.labels(redact(result.source), redact(result.error_kind)).inc()
 
     def observe_crash(self, source: str, error: BaseException) -> None:
         """A poll raised past the pipeline (the database locked for too long, a bug): counted by its type."""
-        self.polls.labels(source).inc()
-        self.poll_errors.labels(source, type(error).__name__).inc()
+        self.polls.labels(redact(source)).inc()
+        self.poll_errors.labels(redact(source), redact(type(error).__name__)).inc()
 
     def observe_decision(self, mention: Mention, decision: Decision | None, seconds: float) -> None:
         """The Pipeline's `on_decision` hook."""

@@ -27,6 +27,16 @@ class ServiceState:
         self._scheduler: _Scheduler | None = None
         self._sources: dict[str, dict[str, Any]] | None = None
         self._lock = threading.Lock()
+        self._write_error: str | None = None
+
+    def record_write(self, error: BaseException | None) -> None:
+        """The outcome of the daemon's last write to the database (a poll's batch): None when it went through.
+        The database can take a lock yet fail every write (a full disk), so health asks this too."""
+        self._write_error = None if error is None else (
+            f"the last write failed at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC: {error}")
+
+    def write_problem(self) -> str | None:
+        return self._write_error
 
     def attach(self, scheduler: _Scheduler | None) -> None:
         """The daemon's scheduler once started (None once stopped)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from bot.settings import Settings
@@ -17,8 +18,10 @@ class Scheduled:
     jitter_seconds: float
 
 
-def build_sources(settings: Settings, x_user_ids: UserIds | None = None) -> list[Scheduled]:
-    """`x_user_ids` keeps the X handle -> user id pairs (the store, so they survive a restart)."""
+def build_sources(settings: Settings, x_user_ids: UserIds | None = None,
+                  stop: threading.Event | None = None) -> list[Scheduled]:
+    """`x_user_ids` keeps the X handle -> user id pairs (the store, so they survive a restart); `stop` (the
+    daemon's) cuts a platform request in flight short when the daemon stops."""
     found: list[Scheduled] = []
     replay = settings.sources.replay
     if replay.enabled:
@@ -27,5 +30,5 @@ def build_sources(settings: Settings, x_user_ids: UserIds | None = None) -> list
     x = settings.sources.x
     if x.enabled:
         found += [Scheduled(source, x.interval_seconds, x.jitter_seconds)
-                  for source in build_x_sources(settings, x_user_ids)]
+                  for source in build_x_sources(settings, x_user_ids, stop=stop)]
     return found

@@ -53,15 +53,19 @@ class ReplaySource:
         if isinstance(e, RecursionError):
             reason = "nested too deeply to read"
         log.warning("%s line %d: skipped a malformed mention: %s", self.path, number, reason)
-        rejects.append(Reject(f"{self.path}:{number}", reason, line[:10_000]))
+        # Bytes that are not UTF-8 were read as surrogates: kept written out (\xff), so the raw line stays
+        # readable and storable.
+        raw = line[:10_000].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        rejects.append(Reject(f"{self.path}:{number}", reason, raw))
 
     def fetch(self, checkpoint: str | None) -> Batch:
         start = int(checkpoint or 0)
         mentions: list[Mention] = []
         rejects: list[Reject] = []
         read = 0
+        # utf-8-sig: a byte-order mark (some editors write one) is not part of the first record.
         try:
-            f = self.path.open(encoding="utf-8", errors="surrogateescape")
+            f = self.path.open(encoding="utf-8-sig", errors="surrogateescape")
         except OSError as e:  # moved or removed while the daemon runs: reported per poll, like a platform outage
             raise SourceError(f"{self.name}: cannot read {self.path} ({e.strerror}); put the file back or fix "
                               f"sources.replay.path") from None

@@ -9,6 +9,7 @@ past a post that was not stored; the pipeline records the error and the schedule
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -159,16 +160,31 @@ class _XPoller:
             mentions += found
             rejects += bad
             self._log_errors(page.payload.get("errors"))
-            meta = page.payload.get("meta") or {}
-            token = meta.get("next_token")
-            oldest = meta.get("oldest_id")
+            token, oldest = self._paging(page)
             if not token or (since_id and oldest and int(oldest) <= int(since_id)):
                 return mentions, rejects, page, None
         return mentions, rejects, page, token
 
+    def _paging(self, page: Page) -> tuple[str | None, str | None]:
+        """The page's next_token and oldest_id. A `meta` X would never send cannot be paged on: the poll fails
+        as unavailable (and backs off) rather than guessing where the posts end."""
+        meta = page.payload.get("meta") or {}
+        token = meta.get("next_token") if isinstance(meta, Mapping) else None
+        oldest = meta.get("oldest_id") if isinstance(meta, Mapping) else None
+        newest = meta.get("newest_id") if isinstance(meta, Mapping) else None
+        problems = [] if isinstance(meta, Mapping) else [f"it is a {type(meta).__name__}, not an object"]
+        if token is not None and not (isinstance(token, str) and token):
+            problems.append(f"next_token is {token!r}")
+        for name, value in (("oldest_id", oldest), ("newest_id", newest)):
+            if value is not None and not str(value).isdigit():
+                problems.append(f"{name} is {value!r}")
+        if problems:
+            raise self.api.unavailable(f"X sent a page whose 'meta' cannot be read ({'; '.join(problems)[:200]})")
+        return token, str(oldest) if oldest is not None else None
+
     def _log_errors(self, errors: Any) -> None:
         """A partial `errors` array (deleted or withheld posts, suspended authors): note it, keep the rest."""
-        if not errors:
+        if not errors or not isinstance(errors, list):
             return
         items = [f"{e.get('resource_type', '?')} {e.get('resource_id') or e.get('value', '?')}: "
                  f"{e.get('title', e.get('detail', '?'))}" for e in errors if isinstance(e, Mapping)]
@@ -252,11 +268,12 @@ class XSearchSource(_XPoller):
 
 
 def build_x_sources(settings: Settings, ids: UserIds | None = None, client: tweepy.Client | None = None,
-                    environ: Mapping[str, str] | None = None) -> list[XMentionsSource | XSearchSource]:
+                    environ: Mapping[str, str] | None = None,
+                    stop: threading.Event | None = None) -> list[XMentionsSource | XSearchSource]:
     """The X sources a config enables, sharing one client: a mentions source per account, and the search.
     Raises SourceAuthError when the bearer token's environment variable is empty, ConfigError for a bad query."""
     x = settings.sources.x
-    client = client or build_client(x, environ)
+    client = client or build_client(x, environ, stop)
     accounts = list(dict.fromkeys(x.accounts or settings.brand.handles))
     brand_handles = list(dict.fromkeys([*settings.brand.handles, *settings.brand.own_accounts, *accounts]))
     brand = BrandAccounts.of(brand_handles)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -16,7 +17,9 @@ from urllib.parse import urlsplit
 import requests
 import tweepy
 
+from bot.bounded_http import BoundedSession, Cancelled
 from bot.errors import RateLimited, SourceAuthError, SourceError, SourceUnavailable
+from bot.redaction import add_secrets
 from bot.settings import XSource as XSettings
 from bot.sources.x_pacing import Backoff, RateState, rate_state, retry_at_after_429
 
@@ -32,19 +35,6 @@ EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_
 USER_FIELDS = ["username", "name", "public_metrics"]
 
 
-class TimeoutSession(requests.Session):
-    """A requests Session with a default time-out: tweepy passes none, and a hung connection must not hold the
-    daemon's single poll slot forever."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
-
-
 def bearer_token(settings: XSettings, environ: Mapping[str, str] | None = None) -> str:
     """The bearer token from the environment variable the config names; never from a file."""
     environ = os.environ if environ is None else environ
@@ -54,15 +44,23 @@ def bearer_token(settings: XSettings, environ: Mapping[str, str] | None = None) 
             f"X: the environment variable {settings.bearer_token_env} is not set; set it to the bearer token of "
             f"your X app (developer.x.com, Keys and tokens) before starting the bot"
         )
+    add_secrets([token])  # masked wherever it might show up: logs, /healthz, error pages
+    if any(c.isspace() for c in token):
+        raise SourceAuthError(
+            f"X: the bearer token in {settings.bearer_token_env} holds a space or a line break; set it to the "
+            f"token alone, as developer.x.com shows it (copied whole, on one line)"
+        )
     return token
 
 
-def build_client(settings: XSettings, environ: Mapping[str, str] | None = None) -> tweepy.Client:
+def build_client(settings: XSettings, environ: Mapping[str, str] | None = None,
+                 stop: threading.Event | None = None) -> tweepy.Client:
     """A tweepy Client that answers with requests' Response (so every call's rate-limit headers can be read)
-    and never waits on its own: tweepy's wait spins without a reset header and never retries a 5xx."""
+    and never waits on its own: tweepy's wait spins without a reset header and never retries a 5xx. Each
+    request is bounded by `timeout_seconds` in total; `stop` (the daemon's) cuts one in flight short."""
     client = tweepy.Client(bearer_token=bearer_token(settings, environ), return_type=requests.Response,
                            wait_on_rate_limit=False)
-    client.session = TimeoutSession(settings.timeout_seconds)
+    client.session = BoundedSession(settings.timeout_seconds, stop)
     return client
 
 
@@ -118,26 +116,29 @@ class XApi:
             raise SourceAuthError(f"{self.where}: X refused {_what(e.response)} (403 Forbidden: {_messages(e)}); "
                                   f"the app may need a higher access level (Basic or above)") from None
         except tweepy.TwitterServerError as e:
-            raise self._unavailable(f"X answered {e.response.status_code} {e.response.reason} for "
+            raise self.unavailable(f"X answered {e.response.status_code} {e.response.reason} for "
                                     f"{_what(e.response)}") from None
         except tweepy.HTTPException as e:
             raise SourceError(f"{self.where}: X refused {_what(e.response)} ({e.response.status_code}: "
                               f"{_messages(e)})") from None
+        except Cancelled:
+            raise SourceUnavailable(f"{self.where}: the daemon is stopping; this poll was cut short and the "
+                                    f"checkpoint did not move") from None
         except requests.Timeout:
-            raise self._unavailable(f"no answer from X within {self.settings.timeout_seconds:g}s") from None
+            raise self.unavailable(f"no answer from X within {self.settings.timeout_seconds:g}s") from None
         except requests.ConnectionError as e:
-            raise self._unavailable(f"cannot reach X ({type(e).__name__})") from None
+            raise self.unavailable(f"cannot reach X ({type(e).__name__})") from None
         try:
             payload = response.json()
-        except requests.JSONDecodeError:
-            raise self._unavailable(f"X sent a body that is not JSON for {_what(response)}") from None
+        except (requests.JSONDecodeError, RecursionError):
+            raise self.unavailable(f"X sent a body that is not JSON for {_what(response)}") from None
         if not isinstance(payload, dict):
-            raise self._unavailable(f"X sent a JSON {type(payload).__name__}, not an object, for {_what(response)}")
+            raise self.unavailable(f"X sent a JSON {type(payload).__name__}, not an object, for {_what(response)}")
         if self.backoff is not None:
             self.backoff.reset()
         return Page(payload, rate_state(response.headers))
 
-    def _unavailable(self, reason: str) -> SourceUnavailable:
+    def unavailable(self, reason: str) -> SourceUnavailable:
         if self.backoff is None:
             return SourceUnavailable(f"{self.where}: {reason}; nothing was retried: run it again when X can be reached")
         delay = self.backoff.next_delay()

@@ -3,7 +3,8 @@
 The part that matters most to the classifier: which @handles the author typed and which X prefixed to a reply
 (`display_text_range`, or else the replied-to post), and whether the post replies to the brand's own post.
 Positions are Python character offsets; X counts code points too, so they agree even with emoji and other
-astral characters. A post that cannot be read becomes a `Reject`; missing `includes` never crash the mapping.
+astral characters. Each post is mapped on its own: one that cannot be read, whatever shape its fields have,
+becomes a `Reject` and the rest of the page is kept; missing `includes` never crash the mapping.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def _inherited_end(tweet: Mapping[str, Any], text: str, handles: list[tuple[str,
 def mention_from_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]],
                        tweets: Mapping[str, Mapping[str, Any]], brand: BrandAccounts) -> Mention:
     """One post as a Mention. Raises KeyError, TypeError or ValueError naming what is wrong."""
-    tweet_id, text_raw = str(tweet["id"]), tweet["text"]
+    tweet_id, text_raw = _post_id(tweet["id"]), tweet["text"]
     if not isinstance(text_raw, str):
         raise TypeError(f"field 'text' must be a string, got {type(text_raw).__name__}")
     text, index = _unescape(text_raw)
@@ -152,7 +153,8 @@ def mention_from_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str
     author_id = str(tweet.get("author_id") or "")
     user = users.get(author_id) or {}
     username = str(user.get("username") or "")
-    followers = (user.get("public_metrics") or {}).get("followers_count")
+    metrics = user.get("public_metrics")
+    followers = metrics.get("followers_count") if isinstance(metrics, Mapping) else None
     lang = tweet.get("lang")
     related = {author_id, reply_user_id or "", replied_author_id or ""}
     raw = {
@@ -174,6 +176,27 @@ def mention_from_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str
         is_repost=is_repost, is_quote="quoted" in refs, handles=handles,
         is_reply_to_brand=is_reply_to_brand, raw=raw,
     )
+
+
+def _post_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).isdigit():
+        raise ValueError(f"field 'id' must be a post id (digits), got {value!r}"[:300])
+    return str(value)
+
+
+# What a field of an unexpected shape raises while a post is read (a string where X sends an object, a list
+# too short): every field is outside input, so any of these makes the one post a reject, never the page.
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError)
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, KeyError):
+        return f"missing field {e}"
+    if isinstance(e, AttributeError | IndexError):
+        return f"a field has an unexpected shape ({e})"
+    if isinstance(e, RecursionError):
+        return "nested too deeply to read"
+    return str(e)
 
 
 def _by_id(items: Any) -> dict[str, Mapping[str, Any]]:
@@ -199,7 +222,6 @@ def map_page(payload: Mapping[str, Any], brand: BrandAccounts, location: str) ->
             if not isinstance(tweet, dict):
                 raise TypeError(f"a post must be an object, got {type(tweet).__name__}")
             mentions.append(mention_from_tweet(tweet, users, tweets, brand))
-        except (KeyError, TypeError, ValueError) as e:
-            reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
-            rejects.append(Reject(where, reason, json.dumps(tweet, ensure_ascii=False)[:10_000]))
+        except SHAPE_ERRORS as e:
+            rejects.append(Reject(where, _reason(e), json.dumps(tweet, ensure_ascii=False)[:10_000]))
     return mentions, rejects

@@ -30,7 +30,13 @@ class _Database(Database):
             with super().atomic():
                 yield self
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            # Our own message, not a traceback: the usual cause is another process, not a bug.
+            raise StoreError(f"the database is busy ({e}, after waiting {BUSY_TIMEOUT_SECONDS:g}s for another "
+                             f"process's write); it is tried again at the next poll. Is a second daemon, a "
+                             f"backup or an open SQLite shell holding it?") from None
         try:
             yield self
         except BaseException:
@@ -57,8 +63,13 @@ class BaseStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = self.db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = self.db
+        except (OSError, sqlite3.Error) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise StoreError(f"{self.path}: cannot open the database ({reason}); check that its folder exists and "
+                             f"is writable by this user, or set storage.database to a path that is") from None
         try:
             db.enable_wal()
             for migrations in self.migration_sets:

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.errors import NotFound
 from bot.mention import Author, HandleMention, Mention, clean_text
+from bot.redaction import redact
 from bot.sources.base import Reject
 from bot.store.base import BaseStore, dumps, now
 from bot.store.records import PRIORITY_RANK, Outcome, Status
@@ -33,7 +34,13 @@ def _row(m: Mention, source: str) -> dict[str, Any]:
         "handles": dumps([h.__dict__ for h in m.handles]), "raw": dumps(m.raw), "source": source,
         "fetched_at": now(), "state": "pending", "attempts": 0,
     }
-    # Hostile text (lone surrogates) must not stop the batch: SQLite takes only valid UTF-8.
+    return storable(row)
+
+
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with every text value made valid UTF-8: hostile or broken input (lone surrogates, from bad bytes
+    or bad JSON escapes) must not stop a batch, and SQLite takes only valid UTF-8. Every row a source's input
+    reaches (mentions and rejects alike) goes through here."""
     return {k: clean_text(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
@@ -72,9 +79,9 @@ class MentionStore(BaseStore):
                 self.db.table("mentions").insert_all(rows, ignore=True)
             after = self.db.conn.total_changes
             for r in rejects:
-                self.db.table("rejects").insert(
+                self.db.table("rejects").insert(storable(
                     {"source": source, "location": r.location, "reason": r.reason, "raw": r.raw, "at": now()}
-                )
+                ))
             if checkpoint is not None:
                 self.db.table("checkpoints").upsert(
                     {"source": source, "value": checkpoint, "updated_at": now()}, pk="source"
@@ -200,7 +207,8 @@ class MentionStore(BaseStore):
             self.db.execute("update source_status set polls = polls + 1, consecutive_errors = 0 where source = ?",
                             [source])
         else:
-            row.update(last_error_at=stamp, last_error_kind=kind or type(error).__name__, last_error=str(error)[:500])
+            row.update(last_error_at=stamp, last_error_kind=redact(kind or type(error).__name__),
+                       last_error=redact(str(error))[:500])
             self.db.table("source_status").update(source, row)
             self.db.execute("update source_status set polls = polls + 1, errors = errors + 1, "
                             "consecutive_errors = consecutive_errors + 1 where source = ?", [source])

@@ -23,3 +23,12 @@ def m001_accounts(db: Database) -> None:
     db.table("login_attempts").create_index(["name", "at"])
     db.table("login_attempts").create_index(["address", "at"])
     db.table("web_secrets").create({"name": str, "value": str, "created_at": str}, pk="name")
+
+
+@web()
+def m002_sessions(db: Database) -> None:
+    """Sessions kept on the server: ending one (logging out, a new password, removing the user, a lead's "log
+    out everywhere") takes effect at once, whatever copies of the cookie exist."""
+    db.table("web_sessions").create({"id": str, "user_name": str, "created_at": str}, pk="id",
+                                    not_null={"user_name", "created_at"})
+    db.table("web_sessions").create_index(["user_name"])

@@ -1,11 +1,13 @@
-"""Web accounts in the store: users with their role and password hash, the record of login attempts that
-throttling counts, and the cookie-signing secret. Hashing and the throttling policy live in bot/web/accounts.py;
+"""Web accounts in the store: users with their role and password hash, their sessions (kept here so they can
+be ended on the server), the record of login attempts that throttling counts, and the cookie-signing secret. Hashing and the throttling policy live in bot/web/accounts.py;
 this module only keeps the rows."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.errors import AccountError, NotFound
@@ -14,12 +16,16 @@ from bot.store.base import BaseStore, now
 ROLES = ("agent", "lead")
 
 
+def _ago(period: timedelta) -> str:
+    return (datetime.now(timezone.utc) - period).isoformat(timespec="microseconds")
+
+
 @dataclass(frozen=True)
 class User:
     name: str
     role: str
     password_hash: str
-    # Changes with the password, so a new password ends every session signed with the old token.
+    # Changes with the password (sessions themselves are rows of web_sessions, ended on the server).
     session_token: str
     created_at: str
 
@@ -58,9 +64,32 @@ class UserStore(BaseStore):
         rows = list(self.db.query("select * from users where lower(name) = lower(?)", [name]))
         return User.from_row(rows[0]) if rows else None
 
-    def user_by_session(self, token: str) -> User | None:
-        rows = list(self.db.query("select * from users where session_token = ?", [token]))
+    def start_session(self, name: str, lifetime: timedelta) -> str:
+        """A new server-side session for this user; its id goes in the cookie. Sessions older than `lifetime`
+        are cleared on the way."""
+        session_id = secrets.token_urlsafe(32)
+        with self.db.atomic():
+            self.db.execute("delete from web_sessions where created_at < ?", [_ago(lifetime)])
+            self.db.table("web_sessions").insert({"id": session_id, "user_name": name, "created_at": now()})
+        return session_id
+
+    def user_by_session(self, session_id: str, lifetime: timedelta) -> User | None:
+        """The user of a live session: one not ended and younger than `lifetime`; None otherwise."""
+        rows = list(self.db.query(
+            "select u.* from web_sessions s join users u on u.name = s.user_name "
+            "where s.id = ? and s.created_at >= ?", [session_id, _ago(lifetime)]))
         return User.from_row(rows[0]) if rows else None
+
+    def end_session(self, session_id: str) -> None:
+        self.db.execute("delete from web_sessions where id = ?", [session_id])
+
+    def end_sessions(self, name: str, actor: str) -> int:
+        """End every session of a user ("log out everywhere"); returns how many were open."""
+        self.get_user(name)
+        with self.db.atomic():
+            ended = self.db.execute("delete from web_sessions where user_name = ?", [name]).rowcount
+            self._audit(actor, "user_logout_everywhere", detail={"name": name, "sessions": ended})
+        return int(ended)
 
     def list_users(self) -> list[User]:
         return [User.from_row(r) for r in self.db.query("select * from users order by name")]
@@ -72,33 +101,44 @@ class UserStore(BaseStore):
                 "update users set password_hash = ?, session_token = ?, password_changed_at = ? where name = ?",
                 [password_hash, secrets.token_urlsafe(24), now(), name],
             )
+            self.db.execute("delete from web_sessions where user_name = ?", [name])
             self._audit("users", "user_password", detail={"name": name})
         return self.get_user(name)
 
     def remove_user(self, name: str, actor: str) -> None:
         self.get_user(name)
         with self.db.atomic():
+            self.db.execute("delete from web_sessions where user_name = ?", [name])
             self.db.execute("delete from users where name = ?", [name])
             self._audit(actor, "user_remove", detail={"name": name})
 
-    def record_login(self, name: str, address: str, succeeded: bool) -> None:
-        self.db.table("login_attempts").insert(
-            {"name": name.lower(), "address": address, "at": now(), "succeeded": int(succeeded)}
-        )
+    def start_login(self, name: str, address: str, since: str,
+                    wait_for: Callable[[list[str], list[str]], int]) -> tuple[int | None, int]:
+        """Count and record a login attempt in one write transaction, before its password is checked, so
+        simultaneous attempts each see the others: `wait_for(name_failures, address_failures)` (times, oldest
+        first, since `since`) says how many seconds the attempt must wait. Returns (attempt id, 0) for an
+        attempt that goes ahead, recorded as failed until `login_succeeded`; (None, seconds) when throttled.
+        A name's failures count from its last successful login; an address's count whoever logged in."""
+        name = name.lower()
+        with self.db.atomic():
+            last_ok = self.db.execute(
+                "select max(at) from login_attempts where name = ? and succeeded = 1", [name]).fetchone()[0]
+            by_name = [r[0] for r in self.db.execute(
+                "select at from login_attempts where name = ? and succeeded = 0 and at > ? order by at",
+                [name, max(since, last_ok or "")])]
+            by_address = [r[0] for r in self.db.execute(
+                "select at from login_attempts where address = ? and succeeded = 0 and at > ? order by at",
+                [address, since])]
+            wait = wait_for(by_name, by_address)
+            if wait:
+                return None, wait
+            attempt = self.db.table("login_attempts").insert(
+                {"name": name, "address": address, "at": now(), "succeeded": 0}).last_pk
+        assert attempt is not None
+        return int(attempt), 0
 
-    def failed_logins(self, since: str, *, name: str | None = None, address: str | None = None) -> list[str]:
-        """Times of failed logins since `since` for a name (any case) or an address, counting only those after
-        that name's or address's last successful login. Oldest first."""
-        column, value = ("name", (name or "").lower()) if name is not None else ("address", address or "")
-        last_ok = self.db.execute(
-            f"select max(at) from login_attempts where {column} = ? and succeeded = 1", [value]
-        ).fetchone()[0]
-        start = max(since, last_ok or "")
-        rows = self.db.execute(
-            f"select at from login_attempts where {column} = ? and succeeded = 0 and at > ? order by at",
-            [value, start],
-        ).fetchall()
-        return [r[0] for r in rows]
+    def login_succeeded(self, attempt: int) -> None:
+        self.db.execute("update login_attempts set succeeded = 1 where id = ?", [attempt])
 
     def web_secret(self) -> str:
         """The key that signs session cookies: made once, then the same for every process on this database."""

@@ -60,12 +60,16 @@ class LoginResult:
 
 
 def log_in(store: Store, name: str, password: str, address: str, at: datetime | None = None) -> LoginResult:
-    """Check a login attempt; a throttled name or address is refused before its password is even looked at."""
+    """Check a login attempt; a throttled name or address is refused before its password is even looked at.
+    The attempt is counted before the (slow) password check, so simultaneous guesses cannot slip past the
+    limits; a success clears only that name's count, never the address's."""
     at = at or datetime.now(timezone.utc)
-    since = (at - WINDOW).isoformat()
-    wait = max(_wait(store.failed_logins(since, name=name), MAX_FAILURES_PER_NAME, at),
-               _wait(store.failed_logins(since, address=address), MAX_FAILURES_PER_ADDRESS, at))
-    if wait:
+
+    def wait_for(by_name: list[str], by_address: list[str]) -> int:
+        return max(_wait(by_name, MAX_FAILURES_PER_NAME, at), _wait(by_address, MAX_FAILURES_PER_ADDRESS, at))
+
+    attempt, wait = store.start_login(name, address, (at - WINDOW).isoformat(), wait_for)
+    if attempt is None:
         log.warning("login throttled for a name or address after repeated failures")
         minutes = max(1, -(-wait // 60))
         return LoginResult(None, f"Too many failed logins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
@@ -75,9 +79,9 @@ def log_in(store: Store, name: str, password: str, address: str, at: datetime | 
         ok = user is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    store.record_login(name, address, ok)
     if not ok or user is None:
         return LoginResult(None, "Wrong name or password.")
+    store.login_succeeded(attempt)
     if _hasher.check_needs_rehash(user.password_hash):
         user = store.set_password_hash(user.name, hash_password(password))
     return LoginResult(user)

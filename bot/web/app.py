@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest
@@ -21,6 +22,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot.errors import NotFound
 from bot.printable import LIST_LIMIT, printable, shorten
+from bot.redaction import redact
 from bot.settings import Settings
 from bot.store import Store
 
@@ -33,6 +35,17 @@ CSRF_REFUSED = "This form has expired or lacks its security token. Reload the pa
 REFRESH_SECONDS = 20
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
+
+
+class _SessionCookies(SecureCookieSessionInterface):
+    """The session cookie is Secure as `web.secure_cookies` says; when that is empty, behind a TLS proxy
+    (`web.trusted_proxy`) and for any request that came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        web = app.extensions["webcare.settings"]().web
+        if web.secure_cookies is not None:
+            return bool(web.secure_cookies)
+        return web.trusted_proxy is not None or request.is_secure
 
 
 def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Flask:
@@ -50,6 +63,7 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
+    app.session_interface = _SessionCookies()
     app.extensions["webcare.store"] = store
     app.extensions["webcare.settings"] = settings if callable(settings) else (lambda: settings)
     CSRFProtect(app)
@@ -58,7 +72,8 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
     for module in (auth, queue_views, search_views, insight_views, alert_views, users_views):
         app.register_blueprint(module.bp)
     # printable on every text that comes from a post or a person; autoescaping still does the HTML.
-    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten)
+    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten,
+                                   redact=redact)
     app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS, list_limit=LIST_LIMIT)
 
     @app.errorhandler(BadRequest)

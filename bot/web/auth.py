@@ -1,5 +1,5 @@
-"""Logging in and out: the login page, the session (Flask-Login, keyed by the user's session token so a new
-password ends old sessions), and the guards that send strangers to the login page and keep agents out of the
+"""Logging in and out: the login page, the session (Flask-Login, keyed by a session kept in the store, so
+logging out, a new password, removing the user or a lead's "log out everywhere" ends it on the server), and the guards that send strangers to the login page and keep agents out of the
 lead's pages."""
 
 from __future__ import annotations
@@ -7,10 +7,11 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -28,14 +29,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class WebUser(UserMixin):  # type: ignore[misc]
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_id: str) -> None:
         self.user = user
+        self.session_id = session_id
         self.name = user.name
         self.role = user.role
         self.is_lead = user.is_lead
 
     def get_id(self) -> str:
-        return self.user.session_token
+        # The cookie holds only the server-side session's id: ending the session ends every copy of the cookie.
+        return self.session_id
+
+
+def session_lifetime() -> timedelta:
+    return current_app.permanent_session_lifetime
 
 
 def init_login(manager: LoginManager) -> None:
@@ -44,9 +51,9 @@ def init_login(manager: LoginManager) -> None:
     manager.session_protection = "basic"
 
     @manager.user_loader
-    def load(token: str) -> WebUser | None:
-        user = store().user_by_session(token)
-        return WebUser(user) if user else None
+    def load(session_id: str) -> WebUser | None:
+        user = store().user_by_session(session_id, session_lifetime())
+        return WebUser(user, session_id) if user else None
 
     @manager.unauthorized_handler
     def unauthorized() -> ResponseReturnValue:
@@ -76,8 +83,10 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: a login link must not send the user elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only a path on this site: a login link must not send the user elsewhere. A control character (a CR or LF
+    would split the Location header) or a backslash where browsers read it as '//' falls back to the queue."""
+    if (target and target.startswith("/") and not target.startswith(("//", "/\\"))
+            and not urlsplit(target).netloc and not any(c < " " or c == "\x7f" for c in target)):
         return target
     return url_for("queue.index")
 
@@ -90,7 +99,7 @@ def login() -> ResponseReturnValue:
         result = accounts.log_in(store(), form.name.data or "", form.password.data or "", request.remote_addr or "")
         if result.user is not None:
             session.clear()
-            login_user(WebUser(result.user))
+            login_user(WebUser(result.user, store().start_session(result.user.name, session_lifetime())))
             session.permanent = True
             log.info("user %s logged in", result.user.name)
             return redirect(safe_next(request.args.get("next")))
@@ -102,6 +111,7 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
+    store().end_session(current_user.session_id)
     logout_user()
     session.clear()
     flash("You are logged out.")

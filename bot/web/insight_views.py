@@ -3,7 +3,6 @@ how the team keeps up. Windows end on the newest stored day, so a paused or repl
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, render_template, request
@@ -14,23 +13,19 @@ from bot.web import stats as st
 from bot.web.app import settings, store
 from bot.web.charts import stacked_bars
 from bot.web.listening import listen
+from bot.web.paging import day
 
 bp = Blueprint("insights", __name__)
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 
 def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
 def _until(default: str | None) -> date:
-    asked = request.args.get("until", "")
-    if _DAY.fullmatch(asked):
-        try:
-            return date.fromisoformat(asked)
-        except ValueError:
-            pass
+    """The last day shown: ?until=YYYY-MM-DD (a bad or far-off date is a 400 with a message), else `default`."""
+    asked = day(request.args.get("until"), "until")
+    if asked:
+        return date.fromisoformat(asked)
     return date.fromisoformat(default) if default else _today()
 
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest
 __all__ = ["MAX_PAGE", "Page", "day", "page_number"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 MAX_PAGE = 1_000_000  # far past any real list, and small enough that page * size stays an SQLite integer
 
 
@@ -64,6 +65,11 @@ def day(raw: str | None, field: str) -> str:
     try:
         if not _DAY.fullmatch(text):  # fromisoformat alone takes 20260314 and 2026-W11-1 as well
             raise ValueError(text)
-        return date.fromisoformat(text).isoformat()
+        asked = date.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"{field}: '{raw[:40]}' is not a date; write it as YYYY-MM-DD, like 2026-03-14.") from None
+    if not FIRST_DAY <= asked <= LAST_DAY:
+        # Pages count days back and forth from the date asked: near year 1 or 9999 that arithmetic overflows.
+        raise BadRequest(f"{field}: {asked.isoformat()} is out of range; give a date from {FIRST_DAY.isoformat()} "
+                         f"to {LAST_DAY.isoformat()}.")
+    return asked.isoformat()

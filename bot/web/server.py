@@ -32,7 +32,12 @@ class WebServer:
         app = create_app(store, settings)
         self.wsgi = build_wsgi(app, mounts)
         try:
-            self._server = create_server(self.wsgi, host=web.host, port=web.port, threads=8, ident="webcare")
+            # Behind a TLS proxy, its X-Forwarded-Proto and -For are believed (HTTPS, and the client's address
+            # for login throttling); from anyone else waitress drops them.
+            proxy = {"trusted_proxy": web.trusted_proxy,
+                     "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"}} if web.trusted_proxy else {}
+            self._server = create_server(self.wsgi, host=web.host, port=web.port, threads=8, ident="webcare",
+                                         **proxy)
         except OSError as e:
             raise ConfigError(
                 f"web.port: cannot listen on {web.host}:{web.port} ({e.strerror}); choose a free port or 0 for any"

@@ -1,4 +1,5 @@
-"""User management, for leads only: list the accounts, add one, set a new password, remove one."""
+"""User management, for leads only: list the accounts, add one, set a new password, log one out everywhere,
+remove one."""
 
 from __future__ import annotations
 
@@ -65,4 +66,18 @@ def remove(name: str) -> ResponseReturnValue:
         flash(str(e), "error")
     else:
         flash(f"Removed {name}.")
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/users/<name>/logout", methods=["POST"])
+@lead_required
+def logout_everywhere(name: str) -> ResponseReturnValue:
+    """End every session of a user (a lost laptop, a shared computer): they must log in again."""
+    try:
+        ended = store().end_sessions(name, current_user.name)
+    except NotFound as e:
+        flash(str(e), "error")
+    else:
+        log.info("all sessions of %s ended by %s", name, current_user.name)
+        flash(f"Logged {name} out everywhere ({ended} session(s) ended).")
     return redirect(url_for("users.index"))
