@@ -5,6 +5,8 @@
     ├── StoreError                the database cannot be used (locked too long, unwritable, newer schema)
     ├── NotFound                  a queue item, mention or user that does not exist
     ├── InvalidTransition         a queue action that the item's state forbids (claim a resolved item, ...)
+    │   └── HeldByAnother         the item is claimed by someone else; `holder` names them (web: 409)
+    ├── NotAllowed                an action only a team lead may take (take over, assign)
     ├── AccountError              a web account that cannot be made as asked (name taken, unknown role, short password)
     └── SourceError               a platform could not be read this time; the checkpoint did not move
         ├── RateLimited           the platform said 429; `retry_at` says when it allows the next call
@@ -34,6 +36,18 @@ class NotFound(WebcareError):
 
 
 class InvalidTransition(WebcareError):
+    pass
+
+
+class HeldByAnother(InvalidTransition):
+    """Only the holder of a claimed item (or a lead, after taking it over) may act on it."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class NotAllowed(WebcareError):
     pass
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from bot.errors import SourceError
-from bot.filters import filter_reason
+from bot.filters import filter_reason, own_account
 from bot.mention import Mention
-from bot.router import route
+from bot.router import JOIN_LABELS, route
 from bot.settings import Settings
 from bot.sources import Source
 from bot.store import Outcome, Store
@@ -35,6 +35,7 @@ class PollResult:
     failed: int = 0
     labels: Counter[str] = field(default_factory=Counter)
     queued: int = 0
+    joined: int = 0  # posts that joined an open item's conversation (queued ones included)
     queued_labels: Counter[str] = field(default_factory=Counter)  # for metrics: queued by label
     error: str | None = None
     error_kind: str | None = None  # SourceError.kind: rate_limited, unavailable, auth, ...
@@ -43,7 +44,7 @@ class PollResult:
     def summary(self) -> str:
         labels = " ".join(f"{k}={self.labels[k]}" for k in ("queue", "direct_other", "about", "irrelevant"))
         text = (f"{self.source}: fetched={self.fetched} stored={self.stored} rejected={self.rejected} "
-                f"filtered={self.filtered} {labels} queued={self.queued} failed={self.failed}")
+                f"filtered={self.filtered} {labels} queued={self.queued} joined={self.joined} failed={self.failed}")
         return text + (f" error={self.error}" if self.error else "")
 
 
@@ -92,14 +93,8 @@ class Pipeline:
         return result
 
     def _decide(self, mentions: Sequence[Mention], settings: Settings, result: PollResult) -> None:
-        keep: list[Mention] = []
-        for m in mentions:
-            reason = filter_reason(m, settings)
-            if reason is None:
-                keep.append(m)
-                continue
-            self.store.record_outcome(m, Outcome("filtered", filter_reason=reason, config_version=settings.version))
-            result.filtered += 1
+        reasons = [filter_reason(m, settings) for m in mentions]
+        keep = [m for m, reason in zip(mentions, reasons, strict=True) if reason is None]
         brand = brand_of(settings)
         started = time.perf_counter()
         try:
@@ -108,7 +103,17 @@ class Pipeline:
             log.warning("classifying a batch of %d failed; retrying one by one", len(keep))
             decisions = [self._classify_one(m, brand) for m in keep]
         per_mention = (time.perf_counter() - started) / max(len(keep), 1)
-        for m, d in zip(keep, decisions, strict=True):
+        decided = iter(decisions)
+        # Outcomes are stored in the order the posts were written, so a reply finds the item its thread opened.
+        for m, reason in zip(mentions, reasons, strict=True):
+            if reason is not None:
+                # Our own reply to a customer is not worked, but it belongs in their item's conversation.
+                ours = self.store.open_conversation(m, is_ours=True) if own_account(m, settings) else None
+                self.store.record_outcome(m, Outcome("filtered", filter_reason=reason,
+                                                     config_version=settings.version, joins=ours))
+                result.filtered += 1
+                continue
+            d = next(decided)
             if self.on_decision:
                 self.on_decision(m, d, per_mention)
             if d is None:
@@ -125,15 +130,20 @@ class Pipeline:
             return None
 
     def _store_decision(self, m: Mention, d: Decision, settings: Settings, result: PollResult) -> None:
-        contacts = self.store.recent_contacts(m.platform, m.author.handle) if d.label.value == "queue" else 0
-        r = route(d, settings, recent_contacts=contacts, mention=m)
+        conversation = self.store.open_conversation(m) if d.label.value in JOIN_LABELS else None
+        # A follow-up in an open conversation is not a repeat contact: it joins the item it follows up.
+        contacts = (self.store.recent_contacts(m.platform, m.author.handle)
+                    if d.label.value == "queue" and conversation is None else 0)
+        r = route(d, settings, recent_contacts=contacts, mention=m, conversation=conversation)
         outcome = Outcome(
-            "queued" if r.queued else "not_queued", label=d.label.value, probabilities=d.probabilities,
-            priority=r.priority.value, reasons=d.reasons, priority_reasons=r.priority_reasons, features=d.features,
-            model_version=d.model_version, config_version=settings.version, route_reason=r.reason, due_at=r.due_at,
+            "queued" if r.queued else "joined" if r.joins else "not_queued", label=d.label.value,
+            probabilities=d.probabilities, priority=r.priority.value, reasons=d.reasons,
+            priority_reasons=r.priority_reasons, features=d.features, model_version=d.model_version,
+            config_version=settings.version, route_reason=r.reason, due_at=r.due_at, joins=r.joins,
         )
         self.store.record_outcome(m, outcome)
         result.labels[d.label.value] += 1
         result.queued += int(r.queued)
+        result.joined += int(r.joins is not None)
         if r.queued:
             result.queued_labels[d.label.value] += 1

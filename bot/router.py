@@ -1,4 +1,5 @@
-"""The routing policy from config: does a classified mention enter the queue, at which priority, due when?
+"""The routing policy from config: does a classified mention enter the queue, at which priority, due when? And
+does it continue a customer's open item (a conversation), so that it joins that item instead?
 
 Priority can only go up here: a repeat contact, or a word from the config's `priority_rules`."""
 
@@ -10,9 +11,14 @@ from datetime import datetime, timedelta, timezone
 from bot.mention import Mention
 from bot.phrases import matcher_of
 from bot.settings import Settings
+from bot.store.records import Conversation
 from classifiers import Decision, Label, Priority
 
-__all__ = ["Route", "apply_priority_rules", "route"]
+__all__ = ["JOIN_LABELS", "Route", "apply_priority_rules", "route"]
+
+# A customer's follow-up joins their open item when it speaks to us or about their case: a question, a thanks,
+# a public "still no answer". Spam in their name does not.
+JOIN_LABELS = frozenset({Label.QUEUE.value, Label.DIRECT_OTHER.value, Label.ABOUT.value})
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class Route:
     reason: str
     priority_reasons: tuple[str, ...] = ()
     due_at: datetime | None = None
+    joins: Conversation | None = None  # the open item this post joins as a new message
 
 
 def apply_priority_rules(mention: Mention, settings: Settings, priority: Priority) -> tuple[Priority, tuple[str, ...]]:
@@ -45,9 +52,10 @@ def apply_priority_rules(mention: Mention, settings: Settings, priority: Priorit
 
 
 def route(decision: Decision, settings: Settings, *, recent_contacts: int = 0, now: datetime | None = None,
-          mention: Mention | None = None) -> Route:
+          mention: Mention | None = None, conversation: Conversation | None = None) -> Route:
     """Queue what is addressed to the brand and needs care, as config says; a repeat contact is raised, and so
-    is a mention (when given) that matches one of the config's priority rules."""
+    is a mention (when given) that matches one of the config's priority rules. A post that continues an open
+    item (`conversation`) joins it, whether or not it would be queued on its own."""
     policy = settings.routing
     now = now or datetime.now(timezone.utc)
     priority, reasons = decision.priority, tuple(decision.priority_reasons)
@@ -60,8 +68,11 @@ def route(decision: Decision, settings: Settings, *, recent_contacts: int = 0, n
         queued, why = False, f"{label.value} but probability {p:.2f} is below routing.min_probability {policy.min_probability}"
     else:
         queued, why = False, f"{label.value}: not a label routing.queue_labels sends to the queue"
+    joins = conversation if conversation is not None and label.value in JOIN_LABELS else None
+    if joins is not None:
+        why = f"{why}; joins item #{joins.item_id} ({joins.why})"
     if not queued:
-        return Route(False, priority, why)
+        return Route(False, priority, why, joins=joins)
     if recent_contacts > 0:
         raised = priority.raised_to(Priority.HIGH)
         if raised is not priority:
@@ -71,4 +82,4 @@ def route(decision: Decision, settings: Settings, *, recent_contacts: int = 0, n
         priority, rule_reasons = apply_priority_rules(mention, settings, priority)
         reasons = (*reasons, *rule_reasons)
     minutes = getattr(settings.service_levels, priority.value)
-    return Route(True, priority, why, reasons, now + timedelta(minutes=minutes))
+    return Route(True, priority, why, reasons, now + timedelta(minutes=minutes), joins)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -58,13 +61,67 @@ def test_bad_ids_and_names_get_one_line_errors(write_config: Callable[..., Path]
     assert code == 2 and "Invalid value for '--agent': give the agent's name" in out
 
 
-def test_resolve_by_another_agent_says_who_closed_it(write_config: Callable[..., Path]) -> None:
+def test_another_agent_cannot_release_or_resolve_a_claimed_item(write_config: Callable[..., Path]) -> None:
+    # Issue 17, item 11: any agent could release or resolve another agent's claim.
     config = write_config()
     store = queued_store(config, 1)
     store.claim(1, "ann")
-    assert run(config, "queue", "resolve", "1", "--agent", "bob") == (0, "#1 resolved\n")
+    refused = "Error: queue item 1 is claimed by ann; only ann can {} it (a lead can take it over first)\n"
+    assert run(config, "queue", "release", "1", "--agent", "bob") == (1, refused.format("release"))
+    assert run(config, "queue", "resolve", "1", "--agent", "bob") == (1, refused.format("resolve"))
+    assert run(config, "queue", "dismiss", "1", "--reason", "done", "--agent", "bob") == (1, refused.format("dismiss"))
+    assert store.get_item(1).status.value == "claimed"
+    assert run(config, "queue", "resolve", "1", "--agent", "ann") == (0, "#1 resolved by ann\n")
     code, out = run(config, "queue", "show", "1")
-    assert out.splitlines()[0] == "#1 x:1  resolved by bob"
+    assert out.splitlines()[0] == "#1 x:1  resolved by ann"
+
+
+def test_the_agent_comes_from_the_option_then_the_environment_then_the_login(
+        write_config: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config()
+    store = queued_store(config, 3)
+    monkeypatch.setenv("LOGNAME", "loginname")
+    monkeypatch.setenv("USER", "loginname")
+    assert run(config, "queue", "claim", "1") == (0, "#1 claimed by loginname\n")
+    monkeypatch.setenv("WEBCARE_AGENT", "envagent")
+    assert run(config, "queue", "claim", "2") == (0, "#2 claimed by envagent\n")
+    assert run(config, "queue", "claim", "3", "--agent", "optagent") == (0, "#3 claimed by optagent\n")
+    assert run(config, "queue", "resolve", "2") == (0, "#2 resolved by envagent\n")
+    code, out = run(config, "queue", "list", "--status", "all")
+    assert [line.split()[3] for line in out.splitlines()] == ["[loginname]", "[envagent]", "[optagent]"]
+    actors = [r[0] for r in store.db.execute("select actor from audit_log where action != 'enqueue' order by id")]
+    assert actors == ["loginname", "envagent", "optagent", "envagent"]
+
+
+def test_show_prints_the_conversation_due_time_and_history(write_config: Callable[..., Path]) -> None:
+    config = write_config()
+    store = queued_store(config, 1)
+    later = datetime.now(timezone.utc) + timedelta(minutes=12, seconds=30)
+    store.db.execute("update queue_items set due_at = ?", [later.isoformat(timespec="microseconds")])
+    store.claim(1, "ann")
+    code, out = run(config, "queue", "show", "1")
+    assert code == 0
+    assert f"priority: normal, due {later:%Y-%m-%d %H:%M} UTC (due in 12m)" in out
+    assert "@user1\n@Tulpair waar is mijn koffer? #1\n" in out
+    assert out.splitlines()[-1].endswith("  ann: claimed")
+    assert later.isoformat() not in out
+
+
+def test_export_writes_the_queue_as_csv_safe_for_spreadsheets(write_config: Callable[..., Path],
+                                                               tmp_path: Path) -> None:
+    config = write_config()
+    store = queued_store(config, 2, "=HYPERLINK(\"http://evil\") @Tulpair waar is mijn koffer? #{i}")
+    store.claim(2, "ann")
+    code, out = run(config, "queue", "export")
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:4] == ["id", "status", "priority", "holder"] and len(rows) == 3
+    assert {r[0]: r[3] for r in rows[1:]} == {"1": "", "2": "ann"}
+    assert rows[1][rows[0].index("text")].startswith("'=HYPERLINK(")
+    target = tmp_path / "queue.csv"
+    code, out = run(config, "queue", "export", "--status", "claimed", "-o", str(target))
+    assert (code, out) == (0, f"wrote 1 items to {target}\n")
+    assert [r[0] for r in csv.reader(io.StringIO(target.read_text(encoding="utf-8")))] == ["id", "2"]
 
 
 def test_why_says_when_the_bot_gave_up_on_a_mention(write_config: Callable[..., Path]) -> None:

@@ -3,6 +3,8 @@ tests/fixtures/stream.jsonl (rule classifier), and `requests` as the browser."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import threading
@@ -42,11 +44,15 @@ def test_every_page_but_login_redirects_a_stranger(web: tuple[str, Store]) -> No
 
 
 def test_script_and_html_in_a_post_show_as_plain_text(web: tuple[str, Store]) -> None:
-    base, _ = web
-    html = log_in(base, AGENT, AGENT_PASSWORD).get(f"{base}/queue", timeout=10).text
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in html
-    assert "(&lt;b&gt;h4x&lt;/b&gt;)" in html
-    assert "<script>alert" not in html and "<img src=x" not in html and "<b>h4x</b>" not in html
+    base, store = web
+    session = log_in(base, AGENT, AGENT_PASSWORD)
+    hostile = _item_of(store, "<script>")
+    for page in ("/queue", f"/queue?item={hostile}", f"/items/{hostile}", f"/items/{hostile}/pane"):
+        html = session.get(f"{base}{page}", timeout=10).text
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in html, page
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>h4x</b>" not in html, page
+        if page != "/queue":
+            assert "(&lt;b&gt;h4x&lt;/b&gt;)" in html, page
 
 
 def test_session_cookie_is_httponly_and_samesite(web: tuple[str, Store]) -> None:
@@ -159,6 +165,10 @@ def test_search_finds_a_left_out_mention_and_moves_it_to_the_queue(web: tuple[st
     word = max(target.text.split(), key=len)
     page = session.get(f"{base}/search", params={"q": word}, timeout=10).text
     assert target.key in page
+    assert f'href="/search.csv?q={word}&amp;label=&amp;since=&amp;until=" class="export" download>' in page
+    exported = list(csv.reader(io.StringIO(session.get(f"{base}/search.csv", params={"q": word}, timeout=10).text)))
+    assert exported[0][:2] == ["platform", "mention_id"] and [target.platform, target.mention_id] in \
+        [r[:2] for r in exported[1:]]
     r = session.post(f"{base}/search/move", timeout=10, data={
         "csrf_token": csrf_token(page), "platform": target.platform, "mention_id": target.mention_id,
         "priority": "high"})
@@ -176,6 +186,21 @@ def test_listening_and_stats_pages_draw_their_charts(web: tuple[str, Store]) -> 
     assert "Mentions about the brand per day" in listening and "<svg" in listening
     stats = session.get(f"{base}/stats", timeout=10).text
     assert "Mentions per day by label" in stats and "To first claim" in stats and "Service levels" in stats
+    assert re.search(r'<text class="value" [^>]*>\d+</text>', stats)  # each column's total is written on it
+    for table, header in [("volume", "day,queue,direct_other,about,irrelevant,filtered"),
+                          ("times", "measure,items,median_seconds,p90_seconds"),
+                          ("service", "priority,items,closed_on_time,closed_late,open_overdue")]:
+        assert f'href="/stats.csv?table={table}&amp;days=14" download>' in stats
+        r = session.get(f"{base}/stats.csv", params={"table": table, "days": 14}, timeout=10)
+        assert r.headers["Content-Type"].startswith("text/csv") and r.text.splitlines()[0] == header, table
+    volume = list(csv.reader(io.StringIO(session.get(f"{base}/stats.csv", timeout=10).text)))
+    assert len(volume) == 15 and sum(int(v) for row in volume[1:] for v in row[1:]) > 0
+    assert session.get(f"{base}/stats.csv", params={"table": "nope"}, timeout=10).status_code == 404
+    assert 'Export rising terms CSV' in listening
+    days = session.get(f"{base}/listening.csv", params={"table": "days"}, timeout=10).text.splitlines()
+    assert days[0] == "day,about" and len(days) == 15
+    rising = session.get(f"{base}/listening.csv", params={"table": "rising"}, timeout=10).text
+    assert rising.splitlines()[0] == "term,this_week,week_before,expected,growth"
 
 
 def test_login_is_throttled_after_five_wrong_passwords(web: tuple[str, Store]) -> None:
@@ -258,7 +283,7 @@ def test_control_and_hidden_characters_show_as_symbols_in_every_place(write_conf
                          timeout=10)
         assert r.status_code == 200
         assert store.get_item(item).note == f"{AGENT}: agent {HIDDEN}"  # stored as it came
-        for page in (f"/queue", f"/items/{item}"):
+        for page in (f"/queue?item={item}", f"/items/{item}", f"/items/{item}/pane"):
             html = session.get(base + page, timeout=10).text
             assert f"why is my booking gone? {HIDDEN_SHOWN}</p>" in html, page
             assert f"<b>@ev&lt;U+200B&gt;il</b> (Ev&lt;U+202E&gt;il␇)" in html, page
@@ -266,9 +291,12 @@ def test_control_and_hidden_characters_show_as_symbols_in_every_place(write_conf
                 in html, page
             assert f"{AGENT}: agent {HIDDEN_SHOWN}</pre>" in html, page
             assert not set(html) & set("\x00\x07\x1b\u202e\u200b"), page
-        search = session.get(f"{base}/search", params={"q": "nooit meer"}, timeout=10).text
-        assert f"nooit meer Tulp Air {HIDDEN_SHOWN}</p>" in search
-        assert not set(search) & set("\x00\x07\x1b\u202e\u200b")
+        row = session.get(f"{base}/queue/items", timeout=10).text
+        assert "<b class=\"author\">@ev&lt;U+200B&gt;il</b>" in row and "bell␇ nul␀ esc␛[31m" in row
+        assert not set(row) & set("\x00\x07\x1b\u202e\u200b")
+        # The same author's public "nooit meer" joined their open item; its text shows the same way there.
+        first = next(i.id for i in store.list_queue(None) if i.mention_id == "3001")
+        assert f"nooit meer Tulp Air {HIDDEN_SHOWN}</p>" in session.get(f"{base}/items/{first}", timeout=10).text
 
 
 def test_a_huge_post_is_cut_in_lists_and_shown_whole_on_its_own_page(write_config: Callable[..., Path],
@@ -277,16 +305,18 @@ def test_a_huge_post_is_cut_in_lists_and_shown_whole_on_its_own_page(write_confi
     # server's stop() leaves open (a ResourceWarning). Cutting works the same for 5 MB.
     huge = "@Tulpair why is my booking gone? " + "lost bags " * 50_000
     left_out = "nooit meer Tulp Air " + "vertraging " * 50_000
-    posts = [_post("3101", huge), _post("3102", left_out, lang="nl")]
+    posts = [_post("3101", huge), _post("3102", left_out, handle="iemand", lang="nl")]
     for base, store in _serve_posts(write_config, tmp_path, posts):
         session = log_in(base, AGENT, AGENT_PASSWORD)
         item = next(i.id for i in store.list_queue(None) if i.mention_id == "3101")
         cut = f"{huge[:2000]}… ({len(huge) - 2000:,} more characters)</p>"
-        for page in ("/queue", "/queue/items"):
+        row = f'<span class="first">{huge[:159]}…</span>'
+        for page in ("/queue", "/queue/items", f"/queue?item={item}", f"/items/{item}/pane"):
             r = session.get(base + page, timeout=10)
-            assert cut in r.text, page
+            assert (row if page == "/queue/items" else cut) in r.text, page
             assert len(r.content) < 100_000, page
-            assert f'<a href="/items/{item}" class="whole">Show the whole item</a>' in r.text, page
+            if page != "/queue/items":
+                assert f'<a href="/items/{item}" class="whole">Show the whole item</a>' in r.text, page
         whole = session.get(f"{base}/items/{item}", timeout=30).text
         assert f'<p class="text">{huge}</p>' in whole
         # An action taken on the item's page re-draws it whole; in the list, cut.
@@ -337,7 +367,7 @@ def test_numbers_and_days_out_of_range_get_a_message_not_a_server_error(web: tup
 
 def test_the_queue_pages_through_every_item_and_keeps_the_filters(write_config: Callable[..., Path],
                                                                   tmp_path: Path) -> None:
-    posts = [_post(str(4000 + n), f"@Tulpair why is my booking {n} gone?") for n in range(230)]
+    posts = [_post(str(4000 + n), f"@Tulpair why is my booking {n} gone?", handle=f"reiziger{n}") for n in range(230)]
     posts.append(_post("4999", "@Tulpair mijn koffer is niet aangekomen, waar is mijn boeking?", lang="nl"))
     for base, store in _serve_posts(write_config, tmp_path, posts):
         english = store.list_queue("open", lang="en", limit=1000)
@@ -346,18 +376,19 @@ def test_the_queue_pages_through_every_item_and_keeps_the_filters(write_config: 
         seen: list[int] = []
         html = session.get(f"{base}/queue", params={"lang": "en"}, timeout=10).text
         assert "showing 1-100 of 230 · most urgent first" in html
+        assert len(html.encode()) < 100_000  # a compact list: no forms repeated per item
         assert 'rel="prev"' not in html
-        assert '<a href="/queue?page=2&amp;status=open&amp;priority=&amp;lang=en&amp;assignee=" rel="next">' \
+        assert '<a href="/queue?page=2&amp;status=open&amp;priority=&amp;lang=en&amp;assignee=&amp;q=&amp;author=&amp;since=&amp;until=" rel="next">' \
                'next 100</a>' in html
-        seen += [int(i) for i in re.findall(r'<article class="item [^"]*" id="item-(\d+)"', html)]
-        html = session.get(f"{base}/queue?page=2&status=open&priority=&lang=en&assignee=", timeout=10).text
+        seen += [int(i) for i in re.findall(r'<li class="row [^"]*" id="row-(\d+)"', html)]
+        html = session.get(f"{base}/queue?page=2&status=open&priority=&lang=en&assignee=&q=&author=&since=&until=", timeout=10).text
         assert "showing 101-200 of 230" in html
-        assert '<a href="/queue?page=1&amp;status=open&amp;priority=&amp;lang=en&amp;assignee=" rel="prev">' in html
-        assert 'hx-get="/queue/items?page=2&amp;status=open&amp;priority=&amp;lang=en&amp;assignee="' in html
-        seen += [int(i) for i in re.findall(r'<article class="item [^"]*" id="item-(\d+)"', html)]
-        html = session.get(f"{base}/queue/items?page=3&status=open&priority=&lang=en&assignee=", timeout=10).text
+        assert '<a href="/queue?page=1&amp;status=open&amp;priority=&amp;lang=en&amp;assignee=&amp;q=&amp;author=&amp;since=&amp;until=" rel="prev">' in html
+        assert 'hx-get="/queue/items?page=2&amp;status=open&amp;priority=&amp;lang=en&amp;assignee=&amp;q=&amp;author=&amp;since=&amp;until="' in html
+        seen += [int(i) for i in re.findall(r'<li class="row [^"]*" id="row-(\d+)"', html)]
+        html = session.get(f"{base}/queue/items?page=3&status=open&priority=&lang=en&assignee=&q=&author=&since=&until=", timeout=10).text
         assert "showing 201-230 of 230" in html and 'rel="next"' not in html
-        seen += [int(i) for i in re.findall(r'<article class="item [^"]*" id="item-(\d+)"', html)]
+        seen += [int(i) for i in re.findall(r'<li class="row [^"]*" id="row-(\d+)"', html)]
         assert seen == [i.id for i in english]
         assert "showing 1-100 of 231" in session.get(f"{base}/queue", timeout=10).text
 
@@ -368,16 +399,75 @@ def test_a_closed_item_is_shown_and_found_by_who_closed_it(web: tuple[str, Store
     item = _item_of(store, "booking gone")
     token = csrf_token(claimer.get(f"{base}/queue", timeout=10).text)
     claimer.post(f"{base}/items/{item}/claim", data={"csrf_token": token}, timeout=10)
+    claimer.post(f"{base}/items/{item}/release", data={"csrf_token": token}, timeout=10)
     token = csrf_token(closer.get(f"{base}/queue", timeout=10).text)
     r = closer.post(f"{base}/items/{item}/dismiss", data={"csrf_token": token, "reason": "answered by phone"},
                     headers={"HX-Request": "true"}, timeout=10)
     assert f'dismissed by <b class="holder">{AGENT2}</b>' in r.text
     assert f"Dismissed by {AGENT2}: answered by phone" in r.text
+    assert f'<li class="row prio-normal status-dismissed closed" id="row-{item}" data-id="{item}" ' \
+           f'hx-swap-oob="outerHTML">' in r.text  # the row in the list, swapped in place
     by_closer = closer.get(f"{base}/queue", params={"status": "dismissed", "assignee": "me"}, timeout=10).text
-    assert f'id="item-{item}"' in by_closer
+    assert f'id="row-{item}"' in by_closer
     by_claimer = claimer.get(f"{base}/queue", params={"status": "dismissed", "assignee": "me"}, timeout=10).text
-    assert f'id="item-{item}"' not in by_claimer
-    assert (store.get_item(item).assignee, store.get_item(item).closed_by) == (AGENT, AGENT2)
+    assert f'id="row-{item}"' not in by_claimer
+    assert (store.get_item(item).assignee, store.get_item(item).closed_by) == (None, AGENT2)
+
+
+def test_another_agents_claim_is_refused_with_409_naming_the_holder(web: tuple[str, Store]) -> None:
+    # Issue 17, item 11: any agent could release or resolve another agent's claim (both 200).
+    base, store = web
+    holder, other = log_in(base, AGENT, AGENT_PASSWORD), log_in(base, AGENT2, AGENT2_PASSWORD)
+    item = _item_of(store, "booking gone")
+    token = csrf_token(holder.get(f"{base}/queue", timeout=10).text)
+    holder.post(f"{base}/items/{item}/claim", data={"csrf_token": token}, timeout=10)
+    token = other_token = csrf_token(other.get(f"{base}/queue", timeout=10).text)
+    refused = f"queue item {item} is claimed by {AGENT}; only {AGENT} can %s it (a lead can take it over first)"
+    for action, data in [("release", {}), ("resolve", {}), ("dismiss", {"reason": "done"}),
+                         ("wrong", {"label": "about"})]:
+        for htmx in ({"HX-Request": "true"}, {}):
+            r = other.post(f"{base}/items/{item}/{action}", data={"csrf_token": token, **data}, headers=htmx,
+                           timeout=10)
+            assert r.status_code == 409, (action, htmx)
+            assert refused % ("dismiss" if action == "wrong" else action) in r.text.replace("&#39;", "'")
+    assert (store.get_item(item).status.value, store.get_item(item).assignee) == ("claimed", AGENT)
+    pane = other.get(f"{base}/items/{item}/pane", timeout=10).text
+    assert f'<span class="held">Claimed by <b>{AGENT}</b></span>' in pane
+    assert 'data-key="r"' not in pane and "Take over" not in pane  # no resolve for others; take-over is a lead's
+    lead = log_in(base, LEAD, LEAD_PASSWORD)
+    token = csrf_token(lead.get(f"{base}/queue", timeout=10).text)
+    assert "Take over" in lead.get(f"{base}/items/{item}/pane", timeout=10).text
+    r = lead.post(f"{base}/items/{item}/resolve", data={"csrf_token": token}, headers={"HX-Request": "true"},
+                  timeout=10)
+    assert r.status_code == 409
+    r = lead.post(f"{base}/items/{item}/take-over", data={"csrf_token": token}, headers={"HX-Request": "true"},
+                  timeout=10)
+    assert r.status_code == 200 and f"{LEAD}</b>: taken over from {AGENT}</li>" in r.text
+    r = lead.post(f"{base}/items/{item}/resolve", data={"csrf_token": token}, headers={"HX-Request": "true"},
+                  timeout=10)
+    assert r.status_code == 200 and store.get_item(item).closed_by == LEAD
+    r = other.post(f"{base}/items/{_item_of(store, 'koffer')}/take-over", data={"csrf_token": other_token},
+                   headers={"HX-Request": "true"}, timeout=10)
+    assert r.status_code == 403
+
+
+def test_a_lead_assigns_and_the_queue_is_searched_and_exported(web: tuple[str, Store]) -> None:
+    base, store = web
+    lead = log_in(base, LEAD, LEAD_PASSWORD)
+    item = _item_of(store, "booking gone")
+    token = csrf_token(lead.get(f"{base}/queue", timeout=10).text)
+    r = lead.post(f"{base}/items/{item}/assign", data={"csrf_token": token, "to": AGENT2},
+                  headers={"HX-Request": "true"}, timeout=10)
+    assert r.status_code == 200 and store.get_item(item).assignee == AGENT2
+    html = lead.get(f"{base}/queue", params={"q": "booking gone", "status": "all"}, timeout=10).text
+    assert re.findall(r'id="row-(\d+)"', html) == [str(item)]
+    assert '<a href="/queue.csv?status=all&amp;priority=&amp;lang=&amp;assignee=&amp;q=booking+gone&amp;author=' \
+           '&amp;since=&amp;until=" class="export" download>Export CSV</a>' in html
+    r = lead.get(f"{base}/queue.csv", params={"q": "booking gone", "status": "all"}, timeout=10)
+    assert r.headers["Content-Type"].startswith("text/csv")
+    assert [row[0] for row in csv.reader(io.StringIO(r.text))] == ["id", str(item)]
+    r = lead.get(f"{base}/queue", params={"since": "yesterday"}, timeout=10)
+    assert "From: &#39;yesterday&#39; is not a date; write it as YYYY-MM-DD, like 2026-03-14." in r.text
 
 
 def test_the_alerts_and_listening_pages_show_a_firing_spike_as_plain_text(web: tuple[str, Store]) -> None:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app, say
+from bot.due import due_words, when
 from bot.errors import WebcareError
-from bot.store import QueueItem
+from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
+from bot.store import QueueItem, QueueSearch
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _age(iso: str) -> str:
@@ -27,6 +35,38 @@ def _agent(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not value.strip():
         raise click.BadParameter("give the agent's name")
     return value.strip()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry): the agent must say who
+        return ""
+
+
+def agent_option(fn: F) -> F:
+    """--agent: who acts, recorded in the audit log as the web records a logged-in agent. From --agent, else
+    WEBCARE_AGENT, else the login name."""
+    return click.option("--agent", envvar="WEBCARE_AGENT", default=_login_name, show_default="the login name",
+                        callback=_agent, help="Who acts (or set WEBCARE_AGENT); the web app's user name.")(fn)
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: datetime | None) -> str:
+    return value.date().isoformat() if value else ""
+
+
+def search_options(fn: F) -> F:
+    """--search, --author, --since and --until: what the queue is searched by, as on the web."""
+    for option in reversed([
+        click.option("--search", "text", default="", help="Words or an order/booking number in any message."),
+        click.option("--author", default="", help="The customer's handle or name."),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), callback=_day,
+                     help="Entered the queue on or after."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), callback=_day,
+                     help="Entered the queue on or before."),
+    ]):
+        fn = option(fn)
+    return fn
 
 
 def _one_line(text: str, width: int) -> str:
@@ -47,13 +87,16 @@ def queue() -> None:
               show_default=True, help="Most urgent first (priority, then due time), or by time.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@search_options
 @pass_app
 @handles_errors
-def list_(app: Context, status: str, priority: str | None, order: str, limit: int, as_json: bool) -> None:
-    """The queue, most urgent first."""
+def list_(app: Context, status: str, priority: str | None, order: str, limit: int, as_json: bool, text: str,
+          author: str, since: str, until: str) -> None:
+    """The queue, most urgent first; --search, --author, --since and --until narrow it."""
     wanted = None if status == "all" else status
-    items = app.store.list_queue(wanted, priority, order, limit=limit)
-    total = app.store.count_queue(wanted, priority)
+    search = QueueSearch(text, author, since, until)
+    items = app.store.list_queue(wanted, priority, order, limit=limit, search=search)
+    total = app.store.count_queue(wanted, priority, search=search)
     if as_json:
         for item in items:
             click.echo(json.dumps(_item_dict(item), ensure_ascii=False))
@@ -62,9 +105,10 @@ def list_(app: Context, status: str, priority: str | None, order: str, limit: in
         say("The queue is empty.")
         return
     for item in items:
-        who = f" [{item.assignee}]" if item.assignee else ""
+        who = f" [{item.holder}]" if item.holder else ""  # the same name the web shows
+        more = f" (+{item.messages - 1})" if item.messages > 1 else ""
         say(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
-                   f"@{item.author_handle}: {_one_line(item.text, 70)}")
+            f"@{item.author_handle}{more}: {_one_line(item.text, 70)}")
     if total > len(items):
         say(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
 
@@ -81,72 +125,106 @@ def _item_dict(item: QueueItem) -> dict[str, object]:
 @pass_app
 @handles_errors
 def show(app: Context, item_id: int) -> None:
-    """One item: text, author, link, label, priority and the reasons."""
+    """One item: its conversation, author, link, label, priority, the reasons and its history."""
     item = app.store.get_item(item_id)
     say(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
-    say(f"from:     @{item.author_handle} ({item.author_name})  {item.mention_created_at}")
+    say(f"from:     @{item.author_handle} ({item.author_name})  {when(item.mention_created_at)}")
     say(f"link:     {item.url or '-'}")
     say(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
-    say(f"priority: {item.priority}, due {item.due_at or '-'}" +
-               (f"  ({'; '.join(item.priority_reasons)})" if item.priority_reasons else ""))
+    due = f"due {when(item.due_at)}" + (f" ({due_words(item.due_at)})" if item.status.value in ("new", "claimed")
+                                         and item.due_at else "")
+    say(f"priority: {item.priority}, {due if item.due_at else 'no due time'}" +
+        (f"  ({'; '.join(item.priority_reasons)})" if item.priority_reasons else ""))
     say(f"why:      {'; '.join(item.reasons) or '-'}")
     if item.note:
         say(f"notes:    {item.note}")
     if item.dismissed_reason:
         say(f"dismissed: {item.dismissed_reason}")
+    messages = app.store.messages(item.id)
+    for m in messages:
+        say("")
+        say(f"{when(m.created_at)}  @{m.author_handle}" + (" (us)" if m.is_ours else "")
+            + (f"  [{m.why}]" if len(messages) > 1 else ""))
+        say(m.text)
     say("")
-    say(item.text)
+    say("history:")
+    for e in app.store.history(item.id):
+        say(f"  {when(e.at)}  {e.actor}: {e.words}")
 
 
 @queue.command("claim")
 @click.argument("item_id", type=int)
-@click.option("--agent", required=True, callback=_agent, help="Who takes the item.")
+@agent_option
 @pass_app
 @handles_errors
 def claim(app: Context, item_id: int, agent: str) -> None:
     """Take an item, so no one else answers it too."""
     item = app.store.claim(item_id, agent)
-    click.echo(f"#{item.id} claimed by {item.assignee}")
+    say(f"#{item.id} claimed by {item.assignee}")
 
 
 @queue.command("resolve")
 @click.argument("item_id", type=int)
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def resolve(app: Context, item_id: int, agent: str) -> None:
-    """Mark an item answered."""
+    """Mark an item answered (only its holder may, when it is claimed)."""
     item = app.store.resolve(item_id, agent)
-    click.echo(f"#{item.id} resolved")
+    say(f"#{item.id} resolved by {item.closed_by}")
 
 
 @queue.command("dismiss")
 @click.argument("item_id", type=int)
 @click.option("--reason", required=True, help="Why no answer is needed.")
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
     """Take an item out of the queue without an answer."""
     item = app.store.dismiss(item_id, agent, reason)
-    click.echo(f"#{item.id} dismissed: {item.dismissed_reason}")
+    say(f"#{item.id} dismissed: {item.dismissed_reason}")
 
 
 @queue.command("release")
 @click.argument("item_id", type=int)
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def release(app: Context, item_id: int, agent: str) -> None:
-    """Give a claimed item back to the queue."""
+    """Give a claimed item back to the queue (only its holder may)."""
     item = app.store.release(item_id, agent)
     click.echo(f"#{item.id} is back in the queue")
+
+
+@queue.command("take-over")
+@click.argument("item_id", type=int)
+@agent_option
+@pass_app
+@handles_errors
+def take_over(app: Context, item_id: int, agent: str) -> None:
+    """A lead takes a claimed item from its holder (logged, and shown in its history)."""
+    before = app.store.get_item(item_id).assignee
+    item = app.store.take_over(item_id, agent)
+    say(f"#{item.id} taken over by {item.assignee} from {before}")
+
+
+@queue.command("assign")
+@click.argument("item_id", type=int)
+@click.argument("to")
+@agent_option
+@pass_app
+@handles_errors
+def assign(app: Context, item_id: int, to: str, agent: str) -> None:
+    """A lead gives an open item to a named agent."""
+    item = app.store.assign(item_id, agent, to)
+    say(f"#{item.id} assigned to {item.assignee}")
 
 
 @queue.command("note")
 @click.argument("item_id", type=int)
 @click.argument("text")
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def note(app: Context, item_id: int, text: str, agent: str) -> None:
@@ -155,11 +233,32 @@ def note(app: Context, item_id: int, text: str, agent: str) -> None:
     click.echo(f"#{item_id}: note added")
 
 
+@queue.command("export")
+@click.option("--status", type=click.Choice(["open", "new", "claimed", "resolved", "dismissed", "all"]),
+              default="all", show_default=True)
+@search_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+@pass_app
+@handles_errors
+def export(app: Context, status: str, text: str, author: str, since: str, until: str, output: Path | None) -> None:
+    """The queue as CSV (one row per item), most urgent first."""
+    wanted = None if status == "all" else status
+    search = QueueSearch(text, author, since, until)
+    total = app.store.count_queue(wanted, search=search)
+    items = app.store.list_queue(wanted, limit=max(total, 1), search=search)
+    data = csv_text(QUEUE_COLUMNS, queue_rows(items))
+    if output is None:
+        click.echo(data, nl=False)
+        return
+    output.write_text(data, encoding="utf-8", newline="")
+    click.echo(f"wrote {len(items)} items to {output}", err=True)
+
+
 @queue.command("wrong")
 @click.argument("item_id", type=int)
 @click.option("--label", required=True, type=click.Choice(["queue", "direct_other", "about", "irrelevant"]),
               help="What the mention really is.")
-@click.option("--agent", default="cli", show_default=True, callback=_agent)
+@agent_option
 @pass_app
 @handles_errors
 def wrong(app: Context, item_id: int, label: str, agent: str) -> None:
@@ -202,4 +301,4 @@ def why(app: Context, key: str) -> None:
     if item:
         say(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
     for h in info["history"]:
-        say(f"  {h['at']}  {h['actor']}: {h['action']} {h['detail']}")
+        say(f"  {when(h['at'])}  {h['actor']}: {h['action']} {h['detail']}")

@@ -50,6 +50,12 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (with `escape '\\'`) that finds `text` anywhere, its % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def dumps(value: Any) -> str:
     # ASCII escapes keep lone surrogates of hostile input storable.
     return json.dumps(value, ensure_ascii=True, sort_keys=True)

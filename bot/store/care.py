@@ -22,7 +22,9 @@ __all__ = ["CareStore", "Forgotten", "Purged"]
 # A mention still in work keeps its text: the bot has not decided it, or an agent may still answer it.
 _IN_WORK = (
     "m.state = 'pending' or exists (select 1 from queue_items q where q.platform = m.platform "
-    "and q.mention_id = m.id and q.status in ('new', 'claimed'))"
+    "and q.mention_id = m.id and q.status in ('new', 'claimed')) "
+    "or exists (select 1 from queue_messages qm join queue_items q on q.id = qm.queue_item_id "
+    "where qm.platform = m.platform and qm.mention_id = m.id and q.status in ('new', 'claimed'))"
 )
 
 
@@ -220,6 +222,10 @@ class CareStore(MentionStore):
     def _erase_mentions(self, keys: list[tuple[str, str]], erase: bool) -> dict[str, int]:
         """Delete these mentions with everything that hangs off them; the counts per table either way."""
         counts = {}
+        if erase:  # their posts leave the conversations they were in; their items take the other messages along
+            self.db.conn.executemany(
+                "delete from queue_messages where (platform = ? and mention_id = ?) or queue_item_id in "
+                "(select id from queue_items where platform = ? and mention_id = ?)", [[*k, *k] for k in keys])
         for table in ("feedback", "audit_log", "queue_items", "decisions"):
             n = 0
             for platform, mention_id in keys:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.base import BaseStore
+from bot.store.base import BaseStore, like_pattern
 
 # The latest decision of each mention: a mention decided twice (a retry, a re-run) counts once.
 _LATEST = "select max(id) as id from decisions group by platform, mention_id"
@@ -49,9 +49,7 @@ class QueueTimes:
     due_at: str | None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+_like = like_pattern
 
 
 class InsightStore(BaseStore):
@@ -59,7 +57,8 @@ class InsightStore(BaseStore):
                         until: str | None = None, limit: int = 50, offset: int = 0) -> list[LeftOut]:
         """Decided mentions that are not in the queue, newest first. `text` matches anywhere (any case),
         `label` is a label or 'filtered', `since`/`until` are days, both included."""
-        where = ["not exists (select 1 from queue_items q where q.platform = m.platform and q.mention_id = m.id)"]
+        where = ["not exists (select 1 from queue_items q where q.platform = m.platform and q.mention_id = m.id)",
+                 "not exists (select 1 from queue_messages qm where qm.platform = m.platform and qm.mention_id = m.id)"]
         args: list[Any] = []
         if text.strip():
             where.append("m.text like ? escape '\\'")

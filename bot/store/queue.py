@@ -1,19 +1,25 @@
-"""The queue the webcare team works: listing, claiming, resolving, dismissing, notes and feedback. Every state
-change is written to the audit log in the same transaction."""
+"""The queue the webcare team works: listing and searching, claiming, resolving, dismissing, notes and feedback.
+A claim protects: only its holder (or a lead, after a logged take-over) may release or close the item. Every
+state change is written to the audit log in the same transaction."""
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.errors import InvalidTransition, NotFound
-from bot.store.base import now
+from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
+from bot.store.base import like_pattern, now
 from bot.store.mentions import MentionStore
-from bot.store.records import PRIORITY_RANK, Outcome, QueueItem, Status
+from bot.store.records import PRIORITY_RANK, Event, Outcome, QueueItem, Status
 
 _ITEM_SELECT = """
 select q.*, m.text, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
-       m.in_reply_to_post_id, d.label, d.probabilities, d.reasons, d.priority_reasons
+       m.in_reply_to_post_id, d.label, d.probabilities, d.reasons, d.priority_reasons,
+       (select count(*) from queue_messages qm where qm.queue_item_id = q.id) as messages,
+       (select max(qm.added_at) from queue_messages qm where qm.queue_item_id = q.id) as last_message_at
 from queue_items q
 join mentions m on m.platform = q.platform and m.id = q.mention_id
 left join decisions d on d.id = q.decision_id
@@ -24,23 +30,66 @@ ORDERS = {
     "oldest": "m.created_at, q.id",
 }
 LABELS = ("queue", "direct_other", "about", "irrelevant")
+# What a reference typed in a post looks like once spaces, dashes and dots are gone: letters and digits with at
+# least four digits ("KL 1234-567" is found by "KL1234567" and the other way round).
+_REFERENCE = re.compile(r"(?=(?:\D*\d){4})[A-Za-z0-9 ./-]{4,40}")
+_SQUASH = "replace(replace(replace(replace(upper({}), ' ', ''), '-', ''), '.', ''), '/', '')"
+
+
+@dataclass(frozen=True)
+class QueueSearch:
+    """What the queue is searched by: words or a reference number in any message of the item (`text`), the
+    customer's handle or name (`author`, an @ allowed), and the days (YYYY-MM-DD) the item entered the queue
+    (`since`/`until`, both included). Empty means any."""
+
+    text: str = ""
+    author: str = ""
+    since: str = ""
+    until: str = ""
+
+    def where(self) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        args: list[Any] = []
+        text, author = self.text.strip(), self.author.strip().lstrip("@")
+        messages = ("exists (select 1 from queue_messages qm join mentions mm on mm.platform = qm.platform "
+                    "and mm.id = qm.mention_id where qm.queue_item_id = q.id and ({}))")
+        if text:
+            tests, targs = ["mm.text like ? escape '\\'"], [like_pattern(text)]
+            if _REFERENCE.fullmatch(text):
+                squashed = re.sub(r"[ ./-]", "", text.upper())
+                tests.append(_SQUASH.format("mm.text") + " like ? escape '\\'")
+                targs.append(like_pattern(squashed))
+            where.append(messages.format(" or ".join(tests)))
+            args += targs
+        if author:
+            where.append("(lower(m.author_handle) = lower(?) or m.author_name like ? escape '\\')")
+            args += [author, like_pattern(author)]
+        if self.since:
+            where.append("substr(q.created_at, 1, 10) >= ?")
+            args.append(self.since)
+        if self.until:
+            where.append("substr(q.created_at, 1, 10) <= ?")
+            args.append(self.until)
+        return where, args
 
 
 class QueueStore(MentionStore):
     def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                    order: str = "urgent", assignee: str | None = None, lang: str | None = None,
-                   limit: int = 100, offset: int = 0, holder: str | None = None) -> list[QueueItem]:
+                   limit: int = 100, offset: int = 0, holder: str | None = None,
+                   search: QueueSearch | None = None) -> list[QueueItem]:
         """Queue items, most urgent first by default. status 'open' means new or claimed; None means all.
         `assignee` is who claimed an item; `holder` who it is 'by' now (the closer of a closed item, else the
-        claimant)."""
-        where, args = self._queue_where(status, priority, assignee, lang, holder)
+        claimant); `search` narrows by text, author and day."""
+        where, args = self._queue_where(status, priority, assignee, lang, holder, search)
         sql = _ITEM_SELECT + where + f" order by {ORDERS[order]} limit ? offset ?"
         return [QueueItem.from_row(r) for r in self.db.query(sql, [*args, limit, offset])]
 
     def count_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
-                    assignee: str | None = None, lang: str | None = None, holder: str | None = None) -> int:
+                    assignee: str | None = None, lang: str | None = None, holder: str | None = None,
+                    search: QueueSearch | None = None) -> int:
         """How many items `list_queue` with the same filters would give without a limit."""
-        where, args = self._queue_where(status, priority, assignee, lang, holder)
+        where, args = self._queue_where(status, priority, assignee, lang, holder, search)
         sql = "select count(*) from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id"
         return int(self.db.execute(sql + where, args).fetchone()[0])
 
@@ -54,8 +103,8 @@ class QueueStore(MentionStore):
 
     @staticmethod
     def _queue_where(status: str | list[str] | None, priority: str | None, assignee: str | None,
-                     lang: str | None, holder: str | None) -> tuple[str, list[Any]]:
-        where, args = [], []
+                     lang: str | None, holder: str | None, search: QueueSearch | None) -> tuple[str, list[Any]]:
+        where, args = search.where() if search else ([], [])
         statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
         if statuses:
             where.append(f"q.status in ({', '.join('?' * len(statuses))})")
@@ -83,20 +132,26 @@ class QueueStore(MentionStore):
         return QueueItem.from_row(rows[0])
 
     def _transition(self, item_id: int, actor: str, action: str, allowed_from: tuple[Status, ...],
-                    changes: dict[str, Any], detail: dict[str, Any] | None = None) -> QueueItem:
-        """Change an item's state only if it is in one of `allowed_from`, in one statement, so two agents
-        acting at once cannot both succeed."""
+                    changes: dict[str, Any], detail: dict[str, Any] | None = None,
+                    holder_only: bool = True) -> QueueItem:
+        """Change an item's state only if it is in one of `allowed_from` and, with `holder_only`, is not claimed
+        by someone else: in one statement, so two agents acting at once cannot both succeed."""
         item = self.get_item(item_id)
         stamp = now()
         sets = ", ".join(f"{k} = ?" for k in changes)
+        guard, guard_args = ("and (status != 'claimed' or assignee = ?)", [actor]) if holder_only else ("", [])
         with self.db.atomic():
             cursor = self.db.execute(
                 f"update queue_items set {sets}, updated_at = ? where id = ? "
-                f"and status in ({', '.join('?' * len(allowed_from))})",
-                [*changes.values(), stamp, item_id, *[s.value for s in allowed_from]],
+                f"and status in ({', '.join('?' * len(allowed_from))}) {guard}",
+                [*changes.values(), stamp, item_id, *[s.value for s in allowed_from], *guard_args],
             )
             if cursor.rowcount != 1:
                 current = self.get_item(item_id)
+                if holder_only and current.status in allowed_from and current.assignee:
+                    raise HeldByAnother(
+                        f"queue item {item_id} is claimed by {current.assignee}; only {current.assignee} can "
+                        f"{action} it (a lead can take it over first)", current.assignee)
                 holder = f" by {current.holder}" if current.holder else ""
                 raise InvalidTransition(
                     f"queue item {item_id} is {current.status.value}{holder}; cannot {action} it"
@@ -107,9 +162,11 @@ class QueueStore(MentionStore):
 
     def claim(self, item_id: int, agent: str) -> QueueItem:
         return self._transition(item_id, agent, "claim", (Status.NEW,),
-                                {"status": Status.CLAIMED.value, "assignee": agent, "claimed_at": now()})
+                                {"status": Status.CLAIMED.value, "assignee": agent, "claimed_at": now()},
+                                holder_only=False)
 
     def release(self, item_id: int, agent: str) -> QueueItem:
+        """Give a claimed item back; only its holder may."""
         return self._transition(item_id, agent, "release", (Status.CLAIMED,),
                                 {"status": Status.NEW.value, "assignee": None, "claimed_at": None})
 
@@ -123,6 +180,41 @@ class QueueStore(MentionStore):
         return self._transition(item_id, agent, "dismiss", (Status.NEW, Status.CLAIMED),
                                 {"status": Status.DISMISSED.value, "resolved_at": now(), "dismissed_reason": reason,
                                  "closed_by": agent}, {"reason": reason})
+
+    def _require_lead(self, actor: str, action: str) -> None:
+        row = self.db.execute("select role from users where lower(name) = lower(?)", [actor]).fetchone()
+        if not row or row[0] != "lead":
+            raise NotAllowed(f"only a team lead can {action} an item; {actor} is not a lead")
+
+    def take_over(self, item_id: int, lead: str) -> QueueItem:
+        """A lead takes a claimed item from its holder (who is away, say): logged, and shown in its history."""
+        self._require_lead(lead, "take over")
+        item = self.get_item(item_id)
+        if item.status is not Status.CLAIMED or not item.assignee:
+            raise InvalidTransition(f"queue item {item_id} is {item.status.value}, not claimed; claim it instead")
+        if item.assignee == lead:
+            return item
+        return self._transition(item_id, lead, "take_over", (Status.CLAIMED,),
+                                {"assignee": lead, "claimed_at": now()}, {"from_agent": item.assignee},
+                                holder_only=False)
+
+    def assign(self, item_id: int, lead: str, agent: str) -> QueueItem:
+        """A lead gives an open item to a named agent (a user of the web app), claimed in their name."""
+        self._require_lead(lead, "assign")
+        row = self.db.execute("select name from users where lower(name) = lower(?)", [agent.strip()]).fetchone()
+        if not row:
+            raise NotFound(f"no user '{agent}' to assign item {item_id} to; see `webcare user list`")
+        item = self.get_item(item_id)
+        return self._transition(item_id, lead, "assign", (Status.NEW, Status.CLAIMED),
+                                {"status": Status.CLAIMED.value, "assignee": row[0], "claimed_at": now()},
+                                {"to": row[0], "from_agent": item.assignee}, holder_only=False)
+
+    def history(self, item_id: int) -> list[Event]:
+        """The item's timeline from the audit log, oldest first."""
+        self.get_item(item_id)
+        return [Event(r[0], r[1] or "", r[2], json.loads(r[3] or "{}")) for r in self.db.execute(
+            "select at, actor, action, detail from audit_log where queue_item_id = ? order by id", [item_id]
+        ).fetchall()]
 
     def add_note(self, item_id: int, agent: str, note: str) -> QueueItem:
         item = self.get_item(item_id)

@@ -34,6 +34,68 @@ class Outcome:
     route_reason: str = ""
     filter_reason: str = ""
     due_at: datetime | None = None  # set when queued
+    # Set when the mention continues an open item's conversation: it joins that item as a new message. With
+    # outcome "queued" it would have been queued on its own (and is, should the item close meanwhile).
+    joins: Conversation | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """An open queue item that a new post belongs to, and why: 'same author', 'same thread' or 'reply to our
+    reply'. `is_ours` marks our own reply to the customer, shown in the item but never worked as a request."""
+
+    item_id: int
+    why: str
+    is_ours: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    """One post in a queue item's conversation, in the order they came."""
+
+    platform: str
+    mention_id: str
+    kind: str  # "customer" or "ours"
+    why: str
+    text: str
+    author_handle: str
+    author_name: str
+    url: str
+    created_at: str
+    added_at: str
+    label: str = ""  # the classifier's label of this post ('' for ours, which is never classified)
+
+    @property
+    def is_ours(self) -> bool:
+        return self.kind == "ours"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of an item's history, from the audit log: who did what, when."""
+
+    at: str
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+    @property
+    def words(self) -> str:
+        """The event as a sentence fragment a webcare agent reads: 'claimed by ann', 'taken over from ann'."""
+        d = self.detail
+        said = {
+            "enqueue": f"entered the queue ({d.get('priority', '?')})",
+            "claim": "claimed",
+            "release": "released",
+            "resolve": "resolved",
+            "dismiss": f"dismissed: {d.get('reason') or d.get('label') or ''}".rstrip(": "),
+            "note": "added a note",
+            "take_over": f"taken over from {d.get('from_agent', '?')}",
+            "assign": f"assigned to {d.get('to', '?')}",
+            "message": f"{'our reply' if d.get('kind') == 'ours' else 'new message'} joined ({d.get('why', '')})"
+                       + (f", priority raised to {d['priority']}" if d.get("priority") else ""),
+        }
+        return said.get(self.action, self.action.replace("feedback:", "feedback: ").replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -62,6 +124,8 @@ class QueueItem:
     priority_reasons: tuple[str, ...]
     in_reply_to_post_id: str | None
     closed_by: str | None = None
+    messages: int = 1  # posts in the conversation, ours included
+    last_message_at: str | None = None
 
     @property
     def holder(self) -> str | None:
@@ -86,4 +150,5 @@ class QueueItem:
             probabilities=json.loads(row["probabilities"] or "{}"), reasons=tuple(json.loads(row["reasons"] or "[]")),
             priority_reasons=tuple(json.loads(row["priority_reasons"] or "[]")),
             in_reply_to_post_id=row["in_reply_to_post_id"], closed_by=row.get("closed_by"),
+            messages=row.get("messages") or 1, last_message_at=row.get("last_message_at"),
         )

@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from bot.due import due_words, stored_time, when
 from bot.errors import NotFound
 from bot.printable import LIST_LIMIT, printable, shorten
 from bot.redaction import redact
@@ -73,7 +74,7 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
         app.register_blueprint(module.bp)
     # printable on every text that comes from a post or a person; autoescaping still does the HTML.
     app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten,
-                                   redact=redact)
+                                 due=due_words, first_line=first_line, redact=redact)
     app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS, list_limit=LIST_LIMIT)
 
     @app.errorhandler(BadRequest)
@@ -131,19 +132,9 @@ def settings() -> Settings:
     return current_app.extensions["webcare.settings"]()  # type: ignore[no-any-return]
 
 
-def _parse(iso: str | None) -> datetime | None:
-    if not iso:
-        return None
-    try:
-        t = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
 def age(iso: str | None, now: datetime | None = None) -> str:
     """'3m', '5h', '2d': how long ago; a time in the future gets 'in ' before it."""
-    t = _parse(iso)
+    t = stored_time(iso)
     if t is None:
         return "-"
     seconds = int(((now or datetime.now(timezone.utc)) - t).total_seconds())
@@ -155,9 +146,10 @@ def age(iso: str | None, now: datetime | None = None) -> str:
     return f"{prefix}{seconds}s"
 
 
-def when(iso: str | None) -> str:
-    t = _parse(iso)
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if t else "-"
+def first_line(text: str, width: int = 160) -> str:
+    """A post on one line for the compact list: whitespace folded, cut at `width` characters."""
+    flat = " ".join(text[: width * 4].split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def link(url: str | None) -> str:

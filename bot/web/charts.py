@@ -29,6 +29,15 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class Value:
+    """A column's total, written above it."""
+
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Chart:
     title: str
     width: int
@@ -38,13 +47,14 @@ class Chart:
     max_value: int
     legend: tuple[tuple[str, str], ...]
     baseline: float
+    values: tuple[Value, ...] = ()
 
 
 def stacked_bars(title: str, columns: Sequence[str], series: Mapping[str, Sequence[int]], *,
                  labels: Sequence[str] | None = None, width: int = 720, height: int = 220) -> Chart:
     """One bar per column, stacked by series (in the order given). `labels` are the column captions shown under
     the axis (every few, so they never overlap)."""
-    top, bottom, left = 16.0, 28.0, 36.0
+    top, bottom, left = 26.0, 28.0, 36.0
     plot_h = height - top - bottom
     n = max(len(columns), 1)
     step = (width - left - 8) / n
@@ -60,9 +70,13 @@ def stacked_bars(title: str, columns: Sequence[str], series: Mapping[str, Sequen
             h = plot_h * v / peak
             y -= h
             bars.append(Bar(round(left + i * step + step * 0.15, 1), round(y, 1), round(step * 0.7, 1), round(h, 1),
-                            COLORS.get(name, "#4338ca"), f"{column}: {v} {name}"))
+                            COLORS.get(name, "#4338ca"), f"{column}: {v} {name} (of {totals[i]})"))
     captions = list(labels or columns)
     every = max(1, -(-len(captions) * 70 // (width - left)))
     ticks = tuple(Tick(round(left + i * step + step / 2, 1), c) for i, c in enumerate(captions) if i % every == 0)
     legend = tuple((name, COLORS.get(name, "#4338ca")) for name in series) if len(series) > 1 else ()
-    return Chart(title, width, height, tuple(bars), ticks, peak, legend, top + plot_h)
+    # Each column's total above it, where there is room for the digits (a narrow column shows it on hover).
+    room = step >= 7 * len(str(peak)) + 4
+    on_top = tuple(Value(round(left + i * step + step / 2, 1), round(top + plot_h - plot_h * t / peak - 4, 1), str(t))
+                   for i, t in enumerate(totals) if room and t)
+    return Chart(title, width, height, tuple(bars), ticks, peak, legend, top + plot_h, on_top)

@@ -4,11 +4,13 @@ how the team keeps up. Windows end on the newest stored day, so a paused or repl
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
+from bot.export import csv_text
 from bot.web import stats as st
 from bot.web.app import settings, store
 from bot.web.charts import stacked_bars
@@ -29,14 +31,23 @@ def _until(default: str | None) -> date:
     return date.fromisoformat(default) if default else _today()
 
 
-@bp.route("/listening")
-@login_required
-def listening() -> ResponseReturnValue:
+def _csv(name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Response:
+    return Response(csv_text(columns, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=webcare-{name}.csv"})
+
+
+def _listening() -> Any:
     until = _until(store().latest_mention_day())
     since = until - timedelta(days=13)
     brand = settings().brand
-    result = listen(store().about_texts(since.isoformat(), until.isoformat()), until,
-                    [brand.name, *brand.names, *brand.handles], languages=tuple(settings().alerts.spike.languages))
+    return listen(store().about_texts(since.isoformat(), until.isoformat()), until,
+                  [brand.name, *brand.names, *brand.handles], languages=tuple(settings().alerts.spike.languages))
+
+
+@bp.route("/listening")
+@login_required
+def listening() -> ResponseReturnValue:
+    result = _listening()
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
                          {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
     alerts = settings().alerts
@@ -46,23 +57,61 @@ def listening() -> ResponseReturnValue:
                            spike_window=alerts.spike.window, baseline_days=alerts.spike.baseline_days)
 
 
-@bp.route("/stats")
+@bp.route("/listening.csv")
 @login_required
-def stats() -> ResponseReturnValue:
+def listening_csv() -> ResponseReturnValue:
+    """The listening tables as CSV: `table=days` (about-mentions per day) or `table=rising` (the terms)."""
+    result = _listening()
+    if request.args.get("table") == "rising":
+        return _csv("rising", ("term", "this_week", "week_before", "expected", "growth"),
+                    [(t.term, t.count, t.baseline, round(t.expected, 1), round(t.growth, 2)) for t in result.rising])
+    return _csv("about-per-day", ("day", "about"), [(d.isoformat(), n) for d, n in result.days])
+
+
+def _stats() -> dict[str, Any]:
     days_wanted = min(max(request.args.get("days", 14, type=int) or 14, 1), 90)
     until = _until(store().latest_mention_day())
     days = st.days_between(until - timedelta(days=days_wanted - 1), until)
     counts = st.volume(store().volume_by_day(days[0].isoformat(), until.isoformat()), days)
-    volume_chart = stacked_bars("Mentions per day by label", [d.isoformat() for d in days], counts,
-                                labels=[d.strftime("%d %b") for d in days])
     queue_until = date.fromisoformat(store().latest_queue_day() or _today().isoformat())
     items = store().queue_times((queue_until - timedelta(days=days_wanted - 1)).isoformat(), queue_until.isoformat())
-    breaches = st.breaches(items)
+    return {"day_list": days, "counts": counts, "totals": {k: sum(v) for k, v in counts.items()},
+            "first_claim": st.to_first_claim(items), "resolve": st.to_resolve(items), "breaches": st.breaches(items),
+            "days": days_wanted, "since": days[0], "until": until,
+            "queue_since": queue_until - timedelta(days=days_wanted - 1), "queue_until": queue_until,
+            "items": len(items)}
+
+
+@bp.route("/stats")
+@login_required
+def stats() -> ResponseReturnValue:
+    data = _stats()
+    days, counts, breaches = data["day_list"], data["counts"], data["breaches"]
+    volume_chart = stacked_bars("Mentions per day by label", [d.isoformat() for d in days], counts,
+                                labels=[d.strftime("%d %b") for d in days])
     breach_chart = stacked_bars("Service levels per priority", [b.priority for b in breaches],
                                 {"on time": [b.on_time for b in breaches], "late": [b.late for b in breaches],
                                  "overdue": [b.overdue for b in breaches]}, width=420)
-    return render_template("stats.html", volume_chart=volume_chart, totals={k: sum(v) for k, v in counts.items()},
-                           first_claim=st.to_first_claim(items), resolve=st.to_resolve(items), breaches=breaches,
-                           breach_chart=breach_chart, days=days_wanted, since=days[0], until=until,
-                           queue_since=queue_until - timedelta(days=days_wanted - 1), queue_until=queue_until,
-                           items=len(items), duration=st.duration)
+    return render_template("stats.html", volume_chart=volume_chart, breach_chart=breach_chart, duration=st.duration,
+                           **data)
+
+
+@bp.route("/stats.csv")
+@login_required
+def stats_csv() -> ResponseReturnValue:
+    """A stats table as CSV: `table=volume` (per day by label), `times` (to first claim and to resolve, in
+    seconds) or `service` (service levels per priority)."""
+    data = _stats()
+    table = request.args.get("table", "volume")
+    if table == "volume":
+        labels = tuple(data["counts"])
+        return _csv("volume", ("day", *labels),
+                    [(d.isoformat(), *(data["counts"][k][i] for k in labels)) for i, d in enumerate(data["day_list"])])
+    if table == "times":
+        return _csv("response-times", ("measure", "items", "median_seconds", "p90_seconds"),
+                    [(name, s.count, s.median, s.p90) for name, s in
+                     (("to first claim", data["first_claim"]), ("to resolve", data["resolve"]))])
+    if table == "service":
+        return _csv("service-levels", ("priority", "items", "closed_on_time", "closed_late", "open_overdue"),
+                    [(b.priority, b.items, b.on_time, b.late, b.overdue) for b in data["breaches"]])
+    abort(404)

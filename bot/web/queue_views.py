@@ -1,22 +1,25 @@
-"""The queue page: open items most urgent first (priority, then due time), filters, an auto-refreshing list a
-page at a time, an item's own page with its whole text, and the actions on one item (claim, release, resolve,
-dismiss, wrongly routed, note). Each action answers an htmx call with the item re-drawn, and a plain form post
-with a redirect back to the list."""
+"""The agent's workspace: a compact list of the queue (one row per customer conversation, most urgent first,
+filtered and searched, a page at a time, refreshing itself) beside a detail pane with the selected item's
+conversation, reasons, earlier contacts, history and actions. Each action answers an htmx call with the pane
+re-drawn and the item's row swapped in place (the list stays put), and a plain form post with a redirect."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
 
-from bot.errors import InvalidTransition, NotFound
-from bot.store import QueueItem
+from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
+from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
+from bot.printable import LIST_LIMIT
+from bot.store import QueueItem, QueueSearch
 from bot.web.app import store
 from bot.web.auth import safe_next
-from bot.web.paging import Page, page_number
+from bot.web.paging import Page, day, page_number
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +28,14 @@ bp = Blueprint("queue", __name__)
 STATUSES = ("open", "new", "claimed", "resolved", "dismissed", "all")
 PRIORITIES = ("urgent", "high", "normal", "low")
 WRONG_LABELS = ("direct_other", "about", "irrelevant")
-ACTIONS = ("claim", "release", "resolve", "dismiss", "wrong", "note")
+ACTIONS = ("claim", "release", "resolve", "dismiss", "wrong", "note", "take-over", "assign")
 PAGE_SIZE = 100
+EXPORT_LIMIT = 100_000
 
 
 def _filters() -> dict[str, str]:
-    """The list's filters from the query string, each kept to its known values; the page number apart."""
+    """The list's filters and search from the query string, each kept to its known values; the page apart.
+    A day that is not a date is refused with a message (400)."""
     args = request.args
     status = args.get("status", "open")
     return {
@@ -38,28 +43,44 @@ def _filters() -> dict[str, str]:
         "priority": args.get("priority", "") if args.get("priority", "") in PRIORITIES else "",
         "lang": args.get("lang", "").strip()[:10],
         "assignee": args.get("assignee", "").strip()[:64],
+        "q": args.get("q", "").strip()[:200],
+        "author": args.get("author", "").strip()[:64],
+        "since": day(args.get("since"), "From"),
+        "until": day(args.get("until"), "To"),
     }
 
 
-def _items(f: dict[str, str]) -> tuple[list[QueueItem], Page]:
+def _query(f: dict[str, str]) -> dict[str, Any]:
     # The 'assignee' filter means who an item is by now: its claimant, or whoever resolved or dismissed it.
     holder = current_user.name if f["assignee"] == "me" else f["assignee"] or None
-    query = {"status": None if f["status"] == "all" else f["status"], "priority": f["priority"] or None,
-             "holder": holder, "lang": f["lang"] or None}
+    return {"status": None if f["status"] == "all" else f["status"], "priority": f["priority"] or None,
+            "holder": holder, "lang": f["lang"] or None,
+            "search": QueueSearch(f["q"], f["author"], f["since"], f["until"])}
+
+
+def _items(f: dict[str, str]) -> tuple[list[QueueItem], Page]:
+    query = _query(f)
     page = Page(page_number(request.args.get("page")), PAGE_SIZE, store().count_queue(**query))
     return store().list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, **query), page
 
 
-def _parents(items: list[QueueItem]) -> dict[int, Any]:
-    """The stored post each item replies to, by item id: the context an agent needs before answering."""
-    found = {}
-    for item in items:
-        if item.in_reply_to_post_id:
-            try:
-                found[item.id] = store().get_mention(item.platform, item.in_reply_to_post_id)
-            except NotFound:
-                pass
-    return found
+def _pane(item: QueueItem, *, full: bool = False, error: str = "") -> dict[str, Any]:
+    """What the detail pane shows of one item."""
+    s = store()
+    messages = s.messages(item.id)
+    known = {m.mention_id for m in messages}
+    parent = None
+    if item.in_reply_to_post_id and item.in_reply_to_post_id not in known:
+        try:
+            parent = s.get_mention(item.platform, item.in_reply_to_post_id)
+        except NotFound:
+            pass
+    contacts, earlier = s.earlier_contacts(item)
+    texts = [m.text for m in messages] + [parent.text if parent else "", item.note or ""]
+    return {"item": item, "messages": messages, "parent": parent, "contacts": contacts, "earlier": earlier,
+            "cut": any(len(t) > LIST_LIMIT for t in texts),
+            "history": s.history(item.id), "full": full, "error": error, "wrong_labels": WRONG_LABELS,
+            "agents": [u.name for u in s.list_users()] if current_user.is_lead else []}
 
 
 @bp.route("/")
@@ -71,11 +92,23 @@ def home() -> ResponseReturnValue:
 @bp.route("/queue")
 @login_required
 def index() -> ResponseReturnValue:
-    f = _filters()
+    try:
+        f = _filters()
+    except BadRequest as e:
+        flash(str(e.description), "error")
+        return redirect(url_for("queue.index"))
     items, page = _items(f)
-    return render_template("queue.html", items=items, page=page, parents=_parents(items), filters=f,
-                           statuses=STATUSES, priorities=PRIORITIES, languages=store().queue_languages(),
-                           wrong_labels=WRONG_LABELS)
+    wanted = request.args.get("item", type=int)
+    selected = next((i for i in items if i.id == wanted), None) or (items[0] if items else None)
+    if wanted and selected is not None and selected.id != wanted:
+        try:
+            selected = store().get_item(wanted)
+        except NotFound:
+            pass
+    pane = _pane(selected) if selected else {}
+    return render_template("queue.html", items=items, page=page, filters=f, statuses=STATUSES,
+                           priorities=PRIORITIES, languages=store().queue_languages(), has_pane=bool(pane),
+                           export=url_for("queue.export", **dict[str, Any](f)), **pane)
 
 
 @bp.route("/queue/items")
@@ -84,17 +117,56 @@ def items() -> ResponseReturnValue:
     """The list alone, for the page's auto-refresh."""
     f = _filters()
     found, page = _items(f)
-    return render_template("_items.html", items=found, page=page, parents=_parents(found), filters=f,
-                           wrong_labels=WRONG_LABELS)
+    return render_template("_items.html", items=found, page=page, filters=f)
+
+
+@bp.route("/queue.csv")
+@login_required
+def export() -> ResponseReturnValue:
+    """The list as filtered, every page of it, as CSV."""
+    found = store().list_queue(order="urgent", limit=EXPORT_LIMIT, **_query(_filters()))
+    return Response(csv_text(QUEUE_COLUMNS, queue_rows(found)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=webcare-queue.csv"})
 
 
 @bp.route("/items/<int:item_id>")
 @login_required
 def item(item_id: int) -> ResponseReturnValue:
-    """One item on a page of its own, with the whole text of the post and of the post it replies to."""
-    found = store().get_item(item_id)
-    return render_template("item.html", item=found, parents=_parents([found]), full=True,
-                           wrong_labels=WRONG_LABELS)
+    """One item on a page of its own, with the whole text of every message."""
+    return render_template("item.html", **_pane(store().get_item(item_id), full=True))
+
+
+@bp.route("/items/<int:item_id>/pane")
+@login_required
+def pane(item_id: int) -> ResponseReturnValue:
+    """The detail pane of one item, for the list beside it."""
+    return render_template("_pane.html", **_pane(store().get_item(item_id)))
+
+
+def _act(item_id: int, action: str, agent: str, form: Any) -> None:
+    s = store()
+    if action == "claim":
+        s.claim(item_id, agent)
+    elif action == "release":
+        s.release(item_id, agent)
+    elif action == "resolve":
+        s.resolve(item_id, agent)
+    elif action == "dismiss":
+        s.dismiss(item_id, agent, form.get("reason", "").strip()[:500])
+    elif action == "wrong":
+        label = form.get("label", "")
+        if label not in WRONG_LABELS:
+            raise InvalidTransition(f"pick the right label for item {item_id}: one of {', '.join(WRONG_LABELS)}")
+        s.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
+    elif action == "note":
+        note = form.get("note", "").strip()[:2000]
+        if not note:
+            raise InvalidTransition("the note is empty; write something first")
+        s.add_note(item_id, agent, note)
+    elif action == "take-over":
+        s.take_over(item_id, agent)
+    elif action == "assign":
+        s.assign(item_id, agent, form.get("to", "").strip()[:64])
 
 
 @bp.route("/items/<int:item_id>/<action>", methods=["POST"])
@@ -102,37 +174,28 @@ def item(item_id: int) -> ResponseReturnValue:
 def act(item_id: int, action: str) -> ResponseReturnValue:
     if action not in ACTIONS:
         return render_template("error.html", title="Not found", message=f"There is no action '{action}'."), 404
-    form, agent, s = request.form, current_user.name, store()
+    form, agent = request.form, current_user.name
     error, status = "", 200
     try:
-        if action == "claim":
-            s.claim(item_id, agent)
-        elif action == "release":
-            s.release(item_id, agent)
-        elif action == "resolve":
-            s.resolve(item_id, agent)
-        elif action == "dismiss":
-            s.dismiss(item_id, agent, form.get("reason", "").strip()[:500])
-        elif action == "wrong":
-            label = form.get("label", "")
-            if label not in WRONG_LABELS:
-                raise InvalidTransition(f"pick the right label for item {item_id}: one of {', '.join(WRONG_LABELS)}")
-            s.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
-        elif action == "note":
-            note = form.get("note", "").strip()[:2000]
-            if not note:
-                raise InvalidTransition("the note is empty; write something first")
-            s.add_note(item_id, agent, note)
+        _act(item_id, action, agent, form)
         log.info("item %d: %s by %s", item_id, action, agent)
     except NotFound as e:
         return render_template("error.html", title="Not found", message=str(e)), 404
+    except NotAllowed as e:
+        error, status = str(e), 403
+    except HeldByAnother as e:
+        log.info("item %d: %s by %s refused, held by %s", item_id, action, agent, e.holder)
+        error, status = str(e), 409
     except InvalidTransition as e:
         error, status = str(e), 409
     if request.headers.get("HX-Request"):
-        changed = s.get_item(item_id)
-        # Re-drawn as it was shown: whole on the item's page, shortened in the list.
-        return render_template("_item.html", item=changed, parents=_parents([changed]), error=error,
-                               full=form.get("full") == "1", wrong_labels=WRONG_LABELS), status
-    if error:
-        flash(error, "error")
+        changed = store().get_item(item_id)
+        full = form.get("full") == "1"
+        # The pane re-drawn as it was shown (whole on the item's page), and in the list the item's row swapped.
+        html = render_template("_pane.html", **_pane(changed, full=full, error=error))
+        if not full:
+            html += render_template("_row.html", item=changed, oob=True)
+        return html, status
+    if error:  # a plain form post: the refusal on a page of its own, with its status
+        return render_template("error.html", title="Refused", message=error), status
     return redirect(safe_next(request.form.get("back")))

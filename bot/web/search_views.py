@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
 from bot.errors import InvalidTransition, NotFound
+from bot.export import csv_text
 from bot.web.app import settings, store
 from bot.web.auth import safe_next
 from bot.web.paging import day, page_number
@@ -55,7 +56,24 @@ def index() -> ResponseReturnValue:
                                     offset=(page - 1) * PAGE_SIZE)
     return render_template("search.html", results=found[:PAGE_SIZE], has_more=len(found) > PAGE_SIZE, page=page,
                            errors=[], q=q, label=label, since=since, until=until, labels=LABEL_CHOICES,
-                           priorities=PRIORITIES)
+                           priorities=PRIORITIES,
+                           export=url_for("search.export", q=q, label=label, since=since, until=until))
+
+
+@bp.route("/search.csv")
+@login_required
+def export() -> ResponseReturnValue:
+    """The left-out mentions that match, every one of them (up to 100,000), as CSV."""
+    args = request.args
+    label = args.get("label", "") if args.get("label", "") in LABEL_CHOICES else ""
+    found = store().search_left_out(args.get("q", "").strip()[:200], label or None,
+                                    day(args.get("since"), "From") or None, day(args.get("until"), "To") or None,
+                                    limit=100_000)
+    rows = [(m.platform, m.mention_id, m.created_at, m.author_handle, m.author_name, m.lang, m.outcome, m.label,
+             m.route_reason or m.filter_reason, m.url, m.text) for m in found]
+    return Response(csv_text(("platform", "mention_id", "posted_at", "author_handle", "author_name", "lang",
+                              "outcome", "label", "why_not_queued", "url", "text"), rows), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=webcare-left-out.csv"})
 
 
 @bp.route("/mentions/<platform>/<path:mention_id>")

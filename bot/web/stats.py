@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from bot.due import span
 from bot.store import QueueTimes
 
 LABELS = ("queue", "direct_other", "about", "irrelevant", "filtered")
@@ -93,14 +94,5 @@ def breaches(items: Iterable[QueueTimes], now: datetime | None = None) -> list[B
 
 
 def duration(seconds: float | None) -> str:
-    """'-', '45s', '12m', '3h 05m', '2d 4h'."""
-    if seconds is None:
-        return "-"
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600}h"
+    """'-', '45s', '12m', '3h 5m', '2d 4h'."""
+    return "-" if seconds is None else span(round(seconds))
