@@ -5,6 +5,7 @@ fetch to queue, peak memory and database size, at 1,000 and at 100,000 stored me
     python bench/ingest.py                      # 100,000 mentions, batches of 500, the rule classifier
     python bench/ingest.py --classifier trained --count 10000   # the same with the shipped transformer model
     python bench/ingest.py --count 20000 --batch-size 200 --keep /tmp/bench.db
+    python bench/ingest.py --count 5000 --onto /tmp/web.db  # the cost at a big store's size against at 1,000
 
 With the rule classifier the figures show the bot's own cost (store, routing, queue); `--classifier trained`
 adds the transformer's forward pass, which then dominates (bench/classify.py measures it alone).
@@ -54,7 +55,7 @@ storage: {{database: {db}}}
 """
 
 
-def generate(path: Path, count: int, seed: int = 7) -> None:
+def generate(path: Path, count: int, seed: int = 7, first_id: int = 1_000_000) -> None:
     """`count` distinct mentions from 5,000 authors, a few seconds apart, texts from a mix of every label."""
     rng = random.Random(seed)
     start = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -62,7 +63,7 @@ def generate(path: Path, count: int, seed: int = 7) -> None:
         for i in range(count):
             author = rng.randrange(5000)
             f.write(json.dumps({
-                "platform": "x", "id": str(1_000_000 + i), "author": {"id": str(author), "handle": f"user{author}"},
+                "platform": "x", "id": str(first_id + i), "author": {"id": str(author), "handle": f"user{author}"},
                 "text": rng.choice(TEXTS).format(n=rng.randrange(10_000)), "lang": "nl",
                 "created_at": (start + timedelta(seconds=3 * i)).isoformat(),
             }) + "\n")
@@ -95,50 +96,86 @@ class Window:
                 f"fetch-to-queue p50 {p50 * 1000:6.1f} ms, p99 {p99 * 1000:6.1f} ms")
 
 
+Poll = tuple[int, int, float, tuple[float, ...]]  # stored before, new, seconds, latencies
+
+
+def ingest(db: Path, stream: Path, batch: int, classifier: Classifier) -> tuple[list[Poll], float, TimedStore]:
+    """Replay `stream` through the pipeline into `db`, timing each poll."""
+    settings = parse_settings(CONFIG.format(stream=stream, batch=batch, db=db), base_dir=stream.parent)
+    store = TimedStore(db)
+    store.latencies = []
+    pipeline = Pipeline(store, lambda: settings, classifier)
+    source = ReplaySource(stream, batch)
+    polls: list[Poll] = []
+    started = time.perf_counter()
+    stored = 0
+    while True:
+        store.latencies = []
+        store.fetch_started = t0 = time.perf_counter()
+        result = pipeline.poll(source)
+        if result.fetched == 0:
+            break
+        polls.append((stored, result.stored, time.perf_counter() - t0, tuple(store.latencies)))
+        stored += result.stored
+    return polls, time.perf_counter() - started, store
+
+
+def window(polls: list[Poll], label: str, lo: int, hi: int) -> Window:
+    picked = [p for p in polls if lo <= p[0] < hi]
+    return Window(label, sum(p[1] for p in picked), sum(p[2] for p in picked), tuple(x for p in picked for x in p[3]))
+
+
+def onto(big: Path, count: int, batch: int, classifier: Classifier, work: Path) -> None:
+    """Cost per mention on a fresh store (from 1,000 to 3,000 stored) against the same stream replayed into a
+    store that already holds many (`bench/web.py --db` builds one of a million quickly). The big store keeps
+    the new mentions: their ids are new at every run."""
+    fresh_stream, fresh_db = work / "fresh.jsonl", work / "fresh.db"
+    generate(fresh_stream, 3_000)
+    polls, _, store = ingest(fresh_db, fresh_stream, batch, classifier)
+    store.close()
+    early = window(polls, "at 1,000 stored", 1_000, 3_000)
+    probe = Store(big)
+    before = probe.count_mentions()
+    probe.close()
+    big_stream = work / "big.jsonl"
+    generate(big_stream, count, first_id=60_000_000 + before)
+    polls, _, store = ingest(big, big_stream, batch, classifier)
+    store.close()
+    late = window(polls, f"at {before:,} stored", 0, count)
+    for w in (early, late):
+        print(w.line())
+    print(f"cost per mention at {before:,} / at 1,000: "
+          f"{(late.seconds / late.mentions) / (early.seconds / early.mentions):.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--keep", type=Path, help="copy the database here afterwards")
     parser.add_argument("--classifier", choices=("rules", "trained"), default="rules")
+    parser.add_argument("--onto", type=Path, help="replay --count mentions into this (big) store and compare the "
+                                                  "cost per mention with a fresh store's")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="webcare-bench-"))
+    classifier: Classifier = RuleClassifier()
+    if args.classifier == "trained":
+        from classifiers.trained import TrainedClassifier
+
+        classifier = TrainedClassifier()
+    classifier = classifier.load()
     try:
+        if args.onto:
+            onto(args.onto, args.count, args.batch_size, classifier, work)
+            return 0
         stream, db = work / "stream.jsonl", work / "bench.db"
         generate(stream, args.count)
-        settings = parse_settings(CONFIG.format(stream=stream, batch=args.batch_size, db=db), base_dir=work)
-        store = TimedStore(db)
-        store.latencies = []
-        classifier: Classifier = RuleClassifier()
-        if args.classifier == "trained":
-            from classifiers.trained import TrainedClassifier
-
-            classifier = TrainedClassifier()
-        pipeline = Pipeline(store, lambda: settings, classifier.load())
-        source = ReplaySource(stream, args.batch_size)
-        polls: list[tuple[int, int, float, tuple[float, ...]]] = []  # stored before, new, seconds, latencies
-        started = time.perf_counter()
-        stored = 0
-        while True:
-            store.latencies = []
-            store.fetch_started = t0 = time.perf_counter()
-            result = pipeline.poll(source)
-            if result.fetched == 0:
-                break
-            polls.append((stored, result.stored, time.perf_counter() - t0, tuple(store.latencies)))
-            stored += result.stored
-        total = time.perf_counter() - started
+        polls, total, store = ingest(db, stream, args.batch_size, classifier)
         size = sum(p.stat().st_size for p in work.glob("bench.db*"))
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-        def window(label: str, lo: int, hi: int) -> Window:
-            picked = [p for p in polls if lo <= p[0] < hi]
-            return Window(label, sum(p[1] for p in picked), sum(p[2] for p in picked),
-                          tuple(x for p in picked for x in p[3]))
-
-        everything = window("all", 0, args.count)
-        early = window("at 1,000 stored", 1_000, 3_000)
-        late = window(f"at {args.count:,} stored", args.count - 2_000, args.count)
+        everything = window(polls, "all", 0, args.count)
+        early = window(polls, "at 1,000 stored", 1_000, 3_000)
+        late = window(polls, f"at {args.count:,} stored", args.count - 2_000, args.count)
         print(f"{args.count:,} mentions, batches of {args.batch_size}, {args.classifier} classifier ({classifier.version}); "
               f"decided {sum(store.outcome_counts().values()):,}, queued {sum(store.queue_counts().values()):,}")
         print(f"end to end: {args.count / total:.0f} mentions/s ({total:.1f} s)")

@@ -17,7 +17,9 @@ from bot.settings import Settings
 
 __all__ = ["FILTERS", "filter_reason", "text_length"]
 
-_HANDLE_OR_LINK = re.compile(r"(?<![\w@])@\w{1,50}|https?://\S+|www\.\S+", re.IGNORECASE)
+# A handle may be qualified: @tulpair@mastodon.social, @tulpair.bsky.social.
+_HANDLE_OR_LINK = re.compile(r"(?<![\w@])@\w{1,50}(?:@[\w-]+(?:\.[\w-]+)+|(?:[\w-]*\.[\w-]+)+)?|https?://\S+|www\.\S+",
+                             re.IGNORECASE)
 # Platforms say "und" (undetermined) or nothing when they could not tell the language.
 _UNKNOWN_LANGUAGES = {"", "und", "zxx", "qme", "qam", "qht", "qst"}
 
@@ -29,7 +31,8 @@ def text_length(text: str) -> int:
 
 def own_account(mention: Mention, settings: Settings) -> str | None:
     author = mention.author.handle.casefold()
-    if author in {h.casefold() for h in (*settings.brand.handles, *settings.brand.own_accounts)}:
+    b = settings.brand
+    if author in {h.casefold() for h in (*b.handles, *b.mastodon_handles, *b.bluesky_handles, *b.own_accounts)}:
         return f"posted by our own account @{mention.author.handle}"
     if author in {h.casefold() for h in settings.brand.staff_accounts}:
         return f"posted by staff account @{mention.author.handle}"

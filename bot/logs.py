@@ -18,7 +18,9 @@ def configure_logging(settings: Settings | None = None, stream=sys.stderr) -> No
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    secret_env = [settings.sources.x.bearer_token_env, *settings.logging.redact_env] if settings else []
+    sources = settings.sources if settings else None
+    secret_env = [sources.x.bearer_token_env, sources.mastodon.access_token_env, sources.bluesky.app_password_env,
+                  *settings.logging.redact_env] if settings and sources else []
     handler.addFilter(SecretFilter.from_env(secret_env))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -48,9 +48,12 @@ class PollResult:
         return text + (f" error={self.error}" if self.error else "")
 
 
-def brand_of(settings: Settings) -> Brand:
+def brand_of(settings: Settings, platform: str = "x") -> Brand:
+    """The brand as the classifier sees it on one platform: that platform's handles (qualified on Mastodon and
+    Bluesky, so `@tulpair@mastodon.social` is ours and `@tulpair@elsewhere.social` is not), and every own account."""
     b = settings.brand
-    return Brand.of(b.handles, b.names or [b.name], [*b.own_accounts, *b.staff_accounts])
+    own = [*b.own_accounts, *b.staff_accounts, *b.handles, *b.mastodon_handles, *b.bluesky_handles]
+    return Brand.of(b.handles_on(platform), b.names or [b.name], list(dict.fromkeys(own)))
 
 
 class Pipeline:
@@ -95,15 +98,20 @@ class Pipeline:
     def _decide(self, mentions: Sequence[Mention], settings: Settings, result: PollResult) -> None:
         reasons = [filter_reason(m, settings) for m in mentions]
         keep = [m for m, reason in zip(mentions, reasons, strict=True) if reason is None]
-        brand = brand_of(settings)
         started = time.perf_counter()
-        try:
-            decisions: list[Decision | None] = list(self.classifier.classify(keep, brand))
-        except Exception:  # noqa: BLE001 - one bad mention must not stop the batch: find it one by one
-            log.warning("classifying a batch of %d failed; retrying one by one", len(keep))
-            decisions = [self._classify_one(m, brand) for m in keep]
+        decisions: dict[int, Decision | None] = {}
+        for platform in dict.fromkeys(m.platform for m in keep):  # each platform's handles are the brand's own
+            indexes = [i for i, m in enumerate(keep) if m.platform == platform]
+            group = [keep[i] for i in indexes]
+            brand = brand_of(settings, platform)
+            try:
+                found: list[Decision | None] = list(self.classifier.classify(group, brand))
+            except Exception:  # noqa: BLE001 - one bad mention must not stop the batch: find it one by one
+                log.warning("classifying a batch of %d failed; retrying one by one", len(group))
+                found = [self._classify_one(m, brand) for m in group]
+            decisions.update(zip(indexes, found, strict=True))
         per_mention = (time.perf_counter() - started) / max(len(keep), 1)
-        decided = iter(decisions)
+        decided = iter(decisions[i] for i in range(len(keep)))
         # Outcomes are stored in the order the posts were written, so a reply finds the item its thread opened.
         for m, reason in zip(mentions, reasons, strict=True):
             if reason is not None:

@@ -31,8 +31,10 @@ def printable(text: str) -> str:
     return _HIDDEN.sub(_symbol, text)
 
 
-def shorten(text: str, limit: int = LIST_LIMIT) -> str:
-    """At most `limit` characters, saying how many were left out."""
-    if len(text) <= limit:
+def shorten(text: str, limit: int = LIST_LIMIT, length: int | None = None) -> str:
+    """At most `limit` characters, saying how many were left out. `length`: the whole text's length, when
+    `text` was already cut where it was read (the store cuts list texts in SQL)."""
+    whole = len(text) if length is None else max(length, len(text))
+    if whole <= limit:
         return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    return f"{text[:limit]}… ({whole - limit:,} more characters)"

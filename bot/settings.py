@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -26,6 +27,10 @@ from bot.settings_yaml import MAX_CONFIG_BYTES, load_yaml
 __all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "load_yaml", "parse_settings"]
 
 STATE_DIR_ENV = "WEBCARE_STATE_DIR"  # when set, replaces storage.state_dir (read once, by load_settings)
+# user@server.tld, and a Bluesky handle: a domain name of at least two labels.
+_MASTODON_HANDLE = re.compile(r"\w{1,30}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
+_BLUESKY_HANDLE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
+
 LABELS = ("queue", "direct_other", "about", "irrelevant")
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -50,10 +55,48 @@ class Brand(_Section):
         default_factory=list, description="Accounts of staff whose posts are never queued."
     )
 
+    mastodon_handles: list[str] = Field(
+        default_factory=list,
+        description="The brand's Mastodon accounts, qualified with their server: `tulpair@mastodon.social`.",
+        examples=[["tulpair@mastodon.social"]],
+    )
+    bluesky_handles: list[str] = Field(
+        default_factory=list, description="The brand's Bluesky handles: `tulpair.bsky.social` or its own domain.",
+        examples=[["tulpair.bsky.social"]],
+    )
+
     @field_validator("handles", "own_accounts", "staff_accounts")
     @classmethod
     def _strip_at(cls, v: list[str]) -> list[str]:
         return [h.strip().lstrip("@") for h in v if h.strip()]
+
+    @field_validator("mastodon_handles")
+    @classmethod
+    def _qualified_mastodon(cls, v: list[str]) -> list[str]:
+        handles = [h.strip().lstrip("@") for h in v if h.strip()]
+        for h in handles:
+            if not _MASTODON_HANDLE.fullmatch(h):
+                raise ValueError(f"{h!r} is not a qualified Mastodon handle; write it with its server, such as "
+                                 f"tulpair@mastodon.social")
+        return handles
+
+    @field_validator("bluesky_handles")
+    @classmethod
+    def _bluesky_domain(cls, v: list[str]) -> list[str]:
+        handles = [h.strip().lstrip("@") for h in v if h.strip()]
+        for h in handles:
+            if not _BLUESKY_HANDLE.fullmatch(h):
+                raise ValueError(f"{h!r} is not a Bluesky handle; a handle is a domain name, such as "
+                                 f"tulpair.bsky.social")
+        return handles
+
+    def handles_on(self, platform: str) -> list[str]:
+        """The brand's own handles on one platform: qualified on Mastodon and Bluesky, `handles` elsewhere."""
+        if platform == "mastodon":
+            return list(self.mastodon_handles)
+        if platform == "bluesky":
+            return list(self.bluesky_handles)
+        return list(self.handles)
 
 
 class ReplaySource(_Section):
@@ -114,9 +157,77 @@ class XSource(_Section):
     search: XSearch = Field(default_factory=XSearch)
 
 
+class MastodonSource(_Section):
+    enabled: bool = Field(default=False, description="Read the brand account's mentions on Mastodon.")
+    api_base_url: str = Field(
+        default="", description="The server the brand account is on, such as https://mastodon.social.",
+        examples=["https://mastodon.social"],
+    )
+    access_token_env: str = Field(
+        default="MASTODON_ACCESS_TOKEN",
+        description="The environment variable that holds the access token (scopes read:accounts, read:notifications, read:statuses).",
+    )
+    interval_seconds: float = Field(default=60, gt=0, description="Seconds between polls (stretched by rate limits).")
+    jitter_seconds: float = Field(default=5, ge=0, description="Random seconds added to each poll's start.")
+    backfill_hours: float = Field(default=24, ge=0, description="On a first start, how far back to read.")
+    max_pages: int = Field(default=10, ge=1, le=100, description="Pages of 40 notifications read per poll.")
+    hashtags: list[str] = Field(
+        default_factory=list,
+        description="Hashtags (without #) whose public posts are also read, for listening; each has its own checkpoint.",
+        examples=[["tulpair"]],
+    )
+    max_rate_limit_wait_seconds: float = Field(default=900, gt=0, description="The longest wait honoured after a 429.")
+    timeout_seconds: float = Field(default=30, gt=0, description="HTTP time-out per request.")
+    max_backoff_seconds: float = Field(
+        default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
+    )
+
+    @field_validator("hashtags")
+    @classmethod
+    def _without_hash(cls, v: list[str]) -> list[str]:
+        return [t.strip().lstrip("#") for t in v if t.strip().lstrip("#")]
+
+
+class BlueskySearch(_Section):
+    enabled: bool = Field(default=False, description="Also search recent posts for the brand's names.")
+    terms: list[str] = Field(
+        default_factory=list, description="Words or phrases to search for, one search each; empty means the brand's names."
+    )
+    max_pages: int = Field(
+        default=3, ge=1, le=100, description="Pages of 100 posts read per term and poll; older posts in a longer gap are skipped."
+    )
+
+
+class BlueskySource(_Section):
+    enabled: bool = Field(default=False, description="Read the brand account's mentions and replies on Bluesky.")
+    service_url: str = Field(
+        default="https://bsky.social", description="Where the brand account logs in (its PDS or entryway)."
+    )
+    handle: str = Field(default="", description="The account that logs in; empty means the first brand.bluesky_handles.")
+    app_password_env: str = Field(
+        default="BLUESKY_APP_PASSWORD", description="The environment variable that holds the account's app password."
+    )
+    interval_seconds: float = Field(default=60, gt=0, description="Seconds between polls (stretched by rate limits).")
+    jitter_seconds: float = Field(default=5, ge=0, description="Random seconds added to each poll's start.")
+    backfill_hours: float = Field(default=24, ge=0, description="On a first start, how far back to read.")
+    max_pages: int = Field(default=10, ge=1, le=100, description="Pages of 100 notifications read per poll.")
+    max_rate_limit_wait_seconds: float = Field(default=900, gt=0, description="The longest wait honoured after a 429.")
+    timeout_seconds: float = Field(default=30, gt=0, description="HTTP time-out per request.")
+    max_backoff_seconds: float = Field(
+        default=600, gt=0, description="The longest pause after a 5xx, a time-out or a broken connection."
+    )
+    direct_messages: bool = Field(
+        default=False,
+        description="Also read direct messages to the brand; the app password needs \"allow access to your direct messages\".",
+    )
+    search: BlueskySearch = Field(default_factory=BlueskySearch)
+
+
 class Sources(_Section):
     replay: ReplaySource = Field(default_factory=ReplaySource)
     x: XSource = Field(default_factory=XSource)
+    mastodon: MastodonSource = Field(default_factory=MastodonSource)
+    bluesky: BlueskySource = Field(default_factory=BlueskySource)
 
 
 class Classifier(_Section):

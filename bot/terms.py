@@ -19,7 +19,9 @@ import stopwordsiso
 __all__ = ["TermCounts", "brand_ignore", "count_terms", "stop_words", "terms"]
 
 _TOKEN = re.compile(r"[#]?[^\W\d_][\w'’-]*", re.UNICODE)
-_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+|&(?:amp|lt|gt|quot|#\d+);")
+# A handle with what qualifies it on Mastodon and Bluesky (@tulpair@mastodon.social, @tulpair.bsky.social) is noise
+# whole: "social" and "bsky" are not what a post is about.
+_NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+(?:[@.][\w-]+)*|&(?:amp|lt|gt|quot|#\d+);")
 
 # Calendar and clock words (English and Dutch): they rise with the date, not with a problem.
 CALENDAR = frozenset("""

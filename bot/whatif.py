@@ -18,7 +18,7 @@ from bot.mention import Mention
 from bot.pipeline import brand_of
 from bot.router import route
 from bot.settings import Settings
-from classifiers import Classifier
+from classifiers import Brand, Classifier
 
 __all__ = ["Change", "Verdict", "WhatIf", "compare", "judge"]
 
@@ -103,14 +103,22 @@ def judge(mentions: Sequence[Mention], settings: Settings, classifier: Classifie
             keep.append((i, m))
         else:
             verdicts[i] = Verdict("filtered", None, None, reason)
-    brand = brand_of(settings)
     size = settings.classifier.batch_size
+    for platform in dict.fromkeys(m.platform for _, m in keep):  # each platform's handles are the brand's own
+        verdicts.update(_judge_kept([(i, m) for i, m in keep if m.platform == platform], brand_of(settings, platform),
+                                    settings, classifier, now, size))
+    return [verdicts[i] for i in range(len(mentions))]
+
+
+def _judge_kept(keep: list[tuple[int, Mention]], brand: Brand, settings: Settings, classifier: Classifier,
+                now: datetime, size: int) -> dict[int, Verdict]:
+    verdicts: dict[int, Verdict] = {}
     for start in range(0, len(keep), size):
         chunk = keep[start : start + size]
         for (i, m), d in zip(chunk, classifier.classify([m for _, m in chunk], brand), strict=True):
             r = route(d, settings, mention=m, now=now)
             verdicts[i] = Verdict("queued" if r.queued else "not_queued", d.label.value, r.priority.value, r.reason)
-    return [verdicts[i] for i in range(len(mentions))]
+    return verdicts
 
 
 def compare(mentions: Sequence[Mention], current: Settings, new: Settings, since: datetime,

@@ -16,6 +16,8 @@ __all__ = ["FEATURE_NAMES", "Signals", "extract", "normalise_text", "word_patter
 
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
+# The same, with what may qualify it on Mastodon and Bluesky: @tulpair@mastodon.social, @tulpair.bsky.social.
+_QUALIFIED_HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})(@[\w-]+(?:\.[\w-]+)+|(?:[\w-]*\.[\w-]+)+)?")
 
 
 def word_pattern(*phrases: str, at_end: bool = False) -> re.Pattern[str]:
@@ -130,10 +132,13 @@ def normalise_text(text: str, brand: Brand) -> str:
     own = {h.casefold() for h in brand.handles}
 
     def handle(m: re.Match[str]) -> str:
-        return "@brand" if m.group(1).casefold() in own else "@user"
+        local, qualifier = m.group(1), m.group(2) or ""
+        if qualifier and (local + qualifier).casefold() in own:  # a qualified handle of ours
+            return "@brand"
+        return ("@brand" if local.casefold() in own else "@user") + qualifier
 
     text = _LINK.sub("http", text)
-    text = _HANDLE.sub(handle, text)
+    text = _QUALIFIED_HANDLE.sub(handle, text)
     for name in sorted(brand.names, key=len, reverse=True):
         if name.strip():
             text = re.sub(rf"(?<![\w@]){re.escape(name)}(?!\w)", "BRAND", text, flags=re.I)

@@ -26,7 +26,8 @@ STREAM = FIXTURES / "stream.jsonl"
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's credentials or config choice; no library reaches for a model hub."""
-    for name in ("X_BEARER_TOKEN", "WEBCARE_CONFIG", "WEBCARE_STATE_DIR", "WEBCARE_AGENT", "HF_TOKEN"):
+    for name in ("X_BEARER_TOKEN", "MASTODON_ACCESS_TOKEN", "BLUESKY_APP_PASSWORD", "WEBCARE_CONFIG", "WEBCARE_AGENT",
+                 "WEBCARE_STATE_DIR", "HF_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")

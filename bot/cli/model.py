@@ -17,10 +17,11 @@ from classifiers.trained import DEFAULT_HEAD
 
 def feedback_examples(app: Context) -> list[Example]:
     """Agents' corrections from the queue as labeled examples, in the corpus format."""
-    brand = {"handles": list(app.settings.brand.handles), "names": list(app.settings.brand.names or [app.settings.brand.name])}
+    names = list(app.settings.brand.names or [app.settings.brand.name])
     examples = []
     for row in app.store.feedback():
         handles = json.loads(row["handles"] or "[]")
+        brand = {"handles": app.settings.brand.handles_on(row["platform"]), "names": names}
         record = {
             "text": row["text"], "brand": brand, "label": row["label"], "lang": row["lang"],
             "meta": {"in_reply_to_brand": bool(row["is_reply_to_brand"]),

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from bot.settings import Settings
 from bot.sources.base import Source
+from bot.sources.bluesky import build_bluesky_sources
+from bot.sources.mastodon import build_mastodon_sources
 from bot.sources.replay import ReplaySource
 from bot.sources.x import UserIds, build_x_sources
 
@@ -31,4 +33,12 @@ def build_sources(settings: Settings, x_user_ids: UserIds | None = None,
     if x.enabled:
         found += [Scheduled(source, x.interval_seconds, x.jitter_seconds)
                   for source in build_x_sources(settings, x_user_ids, stop=stop)]
+    mastodon = settings.sources.mastodon
+    if mastodon.enabled:
+        found += [Scheduled(source, mastodon.interval_seconds, mastodon.jitter_seconds)
+                  for source in build_mastodon_sources(settings, stop=stop)]
+    bluesky = settings.sources.bluesky
+    if bluesky.enabled:
+        found += [Scheduled(source, bluesky.interval_seconds, bluesky.jitter_seconds)
+                  for source in build_bluesky_sources(settings)]
     return found

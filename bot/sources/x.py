@@ -23,7 +23,7 @@ from bot.settings import XSource as XSettings
 from bot.sources.base import Batch, Reject
 from bot.sources.x_client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, Page, XApi, build_client
 from bot.sources.x_mapping import BrandAccounts, map_page
-from bot.sources.x_pacing import Backoff, pause_for
+from bot.sources.pacing import Backoff, RetryGate, next_pause
 
 log = logging.getLogger(__name__)
 
@@ -120,23 +120,12 @@ class _XPoller:
         self.ids = ids
         self.calls_per_poll = calls_per_poll
         self.api = XApi(client, settings, self.name, Backoff(settings.interval_seconds, settings.max_backoff_seconds))
-        self._blocked: SourceError | None = None
+        self.gate = RetryGate(self.name)
 
     def fetch(self, checkpoint: str | None) -> Batch:
-        blocked = self._blocked
-        if blocked is not None and blocked.retry_at and datetime.now(timezone.utc) < blocked.retry_at:
-            # Polled again before the wait ended (a manual run, a restarted job): do not call X yet.
-            raise type(blocked)(f"{self.name}: still waiting until {blocked.retry_at:%H:%M:%S} UTC after: "
-                                f"{str(blocked).removeprefix(self.name + ': ')}", blocked.retry_at)
         if checkpoint is not None and not checkpoint.isdigit():
             raise SourceError(f"{self.name}: the stored checkpoint {checkpoint!r} is not a post id")
-        try:
-            batch = self._fetch(checkpoint)
-        except SourceError as e:
-            self._blocked = e
-            raise
-        self._blocked = None
-        return batch
+        return self.gate.run(lambda: self._fetch(checkpoint))
 
     def _fetch(self, checkpoint: str | None) -> Batch:
         raise NotImplementedError
@@ -198,10 +187,8 @@ class _XPoller:
         if checkpoint:
             candidates.append(int(checkpoint))
         new_checkpoint = str(max(candidates)) if candidates else None
-        pause = pause_for(page.rate if page else None, self.settings.interval_seconds, self.calls_per_poll,
-                          self.settings.max_rate_limit_wait_seconds)
-        if pause is not None and page is not None and page.rate is not None:
-            log.info("%s: %s; next poll in %.0fs", self.name, page.rate.describe(), pause)
+        pause = next_pause(self.name, page.rate if page else None, self.settings.interval_seconds,
+                           self.calls_per_poll, self.settings.max_rate_limit_wait_seconds)
         return Batch(mentions, new_checkpoint, rejects, next_poll_after=pause)
 
     def _start_time(self, hours: float, limit_days: float | None = None) -> datetime:

@@ -10,7 +10,6 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -139,9 +138,6 @@ class XApi:
         return Page(payload, rate_state(response.headers))
 
     def unavailable(self, reason: str) -> SourceUnavailable:
-        if self.backoff is None:
+        if self.backoff is None:  # one-off calls (webcare x check): nothing retries them
             return SourceUnavailable(f"{self.where}: {reason}; nothing was retried: run it again when X can be reached")
-        delay = self.backoff.next_delay()
-        retry_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
-        return SourceUnavailable(f"{self.where}: {reason}; retrying in {delay:.0f}s "
-                                 f"(failure {self.backoff.failures} in a row)", retry_at)
+        return self.backoff.unavailable(self.where, reason)

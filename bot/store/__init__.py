@@ -5,7 +5,7 @@ In the flow it sits right after the sources: a mention is stored raw before anyt
 """
 
 from bot.sources.base import Reject
-from bot.store import schema, schema_alerts, schema_ops, schema_queue, schema_web, schema_x
+from bot.store import schema, schema_alerts, schema_ops, schema_queue, schema_scale, schema_web, schema_x
 from bot.store.alerts import AlertRecord, AlertStore, PostText
 from bot.store.care import CareStore, Forgotten, Purged
 from bot.store.conversations import ConversationStore
@@ -25,4 +25,4 @@ class Store(PeriodStore, XUserStore, UserStore, InsightStore, CareStore, Convers
     """All of the store's operations on one database file."""
 
     migration_sets = [schema.core, schema_ops.ops, schema_web.web, schema_x.x, schema_alerts.alerts,
-                      schema_queue.conversations]
+                      schema_queue.conversations, schema_scale.scale]

@@ -61,6 +61,29 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, sort_keys=True)
 
 
+def cut_columns(column: str, name: str) -> str:
+    """SQL for the first bytes of a text column, its size in bytes and its length, as `name`_head, _size and
+    _length: a list reads only the start of a huge post. It cuts bytes, not characters, because SQLite's text
+    functions stop at a NUL character; a text holding a NUL is read whole (its length is only known so), which
+    only hostile input does. One parameter: the bytes to read (`cut_bytes`)."""
+    blob = f"cast({column} as blob)"
+    return (f"case when instr({blob}, x'00') > 0 then {blob} else substr({blob}, 1, ?) end as {name}_head, "
+            f"length({blob}) as {name}_size, length({column}) as {name}_length")
+
+
+def cut_bytes(limit: int) -> int:
+    return 4 * limit  # UTF-8 takes at most 4 bytes a character
+
+
+def cut_text(head: bytes | None, size: int | None, length: int | None, limit: int) -> tuple[str, int]:
+    """(the text cut to `limit` characters, the whole text's length) from the three `cut_columns`."""
+    # Only the last character can be split by the byte cut; "ignore" drops that partial one.
+    text = (head or b"").decode("utf-8", "ignore")
+    if (size or 0) <= len(head or b""):
+        return text[:limit], len(text)
+    return text[:limit], length or 0
+
+
 class BaseStore:
     """Opens the file, applies pending migrations once, and hands each thread its own connection."""
 

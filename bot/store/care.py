@@ -161,6 +161,8 @@ class CareStore(MentionStore):
                 [stamp, cutoff],
             ).rowcount
             rejects = self.db.execute("update rejects set raw = '' where at < ? and raw != ''", [cutoff]).rowcount
+            if mentions:
+                self._touch_counts()
             if mentions or rejects:
                 self._audit("retention", "purge", detail={"days": days, "mentions": mentions, "rejects": rejects})
         return Purged(int(mentions), int(rejects))
@@ -221,6 +223,8 @@ class CareStore(MentionStore):
 
     def _erase_mentions(self, keys: list[tuple[str, str]], erase: bool) -> dict[str, int]:
         """Delete these mentions with everything that hangs off them; the counts per table either way."""
+        if erase:
+            self._uncount(keys)  # while their decisions still say what they were counted as
         counts = {}
         if erase:  # their posts leave the conversations they were in; their items take the other messages along
             self.db.conn.executemany(
@@ -237,6 +241,16 @@ class CareStore(MentionStore):
         if erase:
             self.db.conn.executemany("delete from mentions where platform = ? and id = ?", [list(k) for k in keys])
         return counts
+
+    def _uncount(self, keys: list[tuple[str, str]]) -> None:
+        """Take these mentions out of the counts kept per day, before their rows go."""
+        for platform, mention_id in keys:
+            counted = self._counted_as(platform, mention_id)
+            if counted:
+                self.db.execute("update daily_counts set mentions = mentions - 1 where day = ? and label = ?",
+                                counted)
+        # Others' posts that named the person are masked as well: every day counts as changed.
+        self._touch_counts()
 
     def is_writable(self, timeout: float = 1.0) -> str | None:
         """None when a write transaction can start within `timeout` seconds, else the reason it cannot.

@@ -15,6 +15,7 @@ from bot.redaction import redact
 from bot.sources.base import Reject
 from bot.store.base import BaseStore, dumps, now
 from bot.store.records import PRIORITY_RANK, Outcome, Status
+from bot.store.schema_scale import COUNTED_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class MentionStore(BaseStore):
         transaction. Returns the queue item's id when queued."""
         decided = now()
         with self.db.atomic():
+            self._count_decision(mention, outcome)
             decision_id = self.db.table("decisions").insert(
                 {
                     "platform": mention.platform, "mention_id": mention.id, "decided_at": decided,
@@ -125,6 +127,35 @@ class MentionStore(BaseStore):
             )
         return item_id
 
+    def _count_decision(self, mention: Mention, outcome: Outcome) -> None:
+        """Move the mention's count in `daily_counts` from its previous latest decision's label (a re-run) to
+        this one's, so the stats never recount the mentions table."""
+        label = "filtered" if outcome.outcome == "filtered" else outcome.label or "unknown"
+        key = [mention.platform, mention.id]
+        previous = self._counted_as(mention.platform, mention.id)
+        if previous:
+            self.db.execute("update daily_counts set mentions = mentions - 1, changes = changes + 1 "
+                            "where day = ? and label = ?", previous)
+        self.db.execute(
+            "insert into daily_counts (day, label, mentions, changes) select substr(created_at, 1, 10), ?, 1, 1 "
+            "from mentions where platform = ? and id = ? "
+            "on conflict (day, label) do update set mentions = mentions + 1, changes = changes + 1",
+            [label, *key],
+        )
+
+    def _touch_counts(self) -> None:
+        """Mark every day changed: after texts were blanked or masked (retention, forget), which moves no count."""
+        self.db.execute("update daily_counts set changes = changes + 1")
+
+    def _counted_as(self, platform: str, mention_id: str) -> tuple[str, str] | None:
+        """(day, label) a decided mention is counted under in `daily_counts`; None when it is not decided."""
+        row = self.db.execute(
+            f"select substr(m.created_at, 1, 10), {COUNTED_LABEL} from mentions m join decisions d "
+            "on d.platform = m.platform and d.mention_id = m.id where m.platform = ? and m.id = ? "
+            "order by d.id desc limit 1", [platform, mention_id],
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
+
     def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int:
         priority = outcome.priority or "normal"
         existing = self.db.execute(
@@ -133,9 +164,13 @@ class MentionStore(BaseStore):
         if existing:
             return int(existing[0])
         stamp = now()
+        author = self.db.execute(
+            "select lower(author_handle) from mentions where platform = ? and id = ?", [platform, mention_id]
+        ).fetchone()
         item_id = self.db.table("queue_items").insert(
             {
                 "platform": platform, "mention_id": mention_id, "decision_id": decision_id,
+                "author_key": author[0] if author else None,
                 "status": Status.NEW.value, "priority": priority, "priority_rank": PRIORITY_RANK[priority],
                 "due_at": outcome.due_at.isoformat() if outcome.due_at else None, "created_at": stamp,
                 "updated_at": stamp,
@@ -158,8 +193,7 @@ class MentionStore(BaseStore):
         """How often this author entered the queue lately: a repeat contact deserves more care."""
         since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
         row = self.db.execute(
-            "select count(*) from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id "
-            "where m.platform = ? and lower(m.author_handle) = lower(?) and q.created_at >= ?",
+            "select count(*) from queue_items where platform = ? and author_key = lower(?) and created_at >= ?",
             [platform, author_handle, since],
         ).fetchone()
         return int(row[0])

@@ -11,19 +11,25 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
-from bot.store.base import like_pattern, now
+from bot.store.base import cut_bytes, cut_columns, cut_text, like_pattern, now
 from bot.store.mentions import MentionStore
 from bot.store.records import PRIORITY_RANK, Event, Outcome, QueueItem, Status
 
-_ITEM_SELECT = """
-select q.*, m.text, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
+_ITEM_COLUMNS = """
+select q.*, {text}, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
        m.in_reply_to_post_id, d.label, d.probabilities, d.reasons, d.priority_reasons,
        (select count(*) from queue_messages qm where qm.queue_item_id = q.id) as messages,
        (select max(qm.added_at) from queue_messages qm where qm.queue_item_id = q.id) as last_message_at
 from queue_items q
-join mentions m on m.platform = q.platform and m.id = q.mention_id
+cross join mentions m on m.platform = q.platform and m.id = q.mention_id
 left join decisions d on d.id = q.decision_id
 """
+# CROSS JOIN keeps the queue the outer loop, walked in its index's order: with a language filter SQLite would
+# otherwise start from every mention in that language.
+_MENTION_JOIN = " cross join mentions m on m.platform = q.platform and m.id = q.mention_id"
+_ITEM_SELECT = _ITEM_COLUMNS.format(text="m.text")
+# Lists cut long texts in SQL: a hostile post of megabytes is not read whole to show its first lines.
+_CUT_SELECT = _ITEM_COLUMNS.format(text=cut_columns("m.text", "text"))
 ORDERS = {
     "urgent": "q.priority_rank, coalesce(q.due_at, q.created_at), q.id",
     "newest": "m.created_at desc, q.id desc",
@@ -73,31 +79,79 @@ class QueueSearch:
         return where, args
 
 
+def _narrows(search: QueueSearch | None) -> bool:
+    """Whether a search asks for anything (the web app passes one with empty fields when none is typed)."""
+    return bool(search and search.where()[0])
+
+
+def _with_cut_text(row: dict[str, Any], limit: int) -> dict[str, Any]:
+    text, length = cut_text(row.pop("text_head"), row.pop("text_size"), row.pop("text_length"), limit)
+    return {**row, "text": text, "text_length": length}
+
+
+def _state_where(prefix: str, status: str | list[str] | None, priority: str | None) -> tuple[list[str], list[Any]]:
+    """Conditions on an item's status ('open' is new or claimed) and priority, for `prefix`status and
+    `prefix`priority_rank: the queue's columns and the kept counts' alike."""
+    where: list[str] = []
+    args: list[Any] = []
+    statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
+    if statuses:
+        where.append(f"{prefix}status in ({', '.join('?' * len(statuses))})")
+        args += [Status(s).value for s in statuses]
+    if priority:
+        # By its rank, which the queue's indexes hold in their order; an unknown priority matches nothing. With
+        # several statuses (open: new or claimed), the unary + keeps SQLite on the status index (the few open
+        # items) rather than walking every item of that priority.
+        where.append(f"{'+' if statuses and len(statuses) > 1 and prefix else ''}{prefix}priority_rank = ?")
+        args.append(PRIORITY_RANK.get(priority, -1))
+    return where, args
+
+
 class QueueStore(MentionStore):
     def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                    order: str = "urgent", assignee: str | None = None, lang: str | None = None,
                    limit: int = 100, offset: int = 0, holder: str | None = None,
-                   search: QueueSearch | None = None) -> list[QueueItem]:
+                   search: QueueSearch | None = None, cut: int | None = None) -> list[QueueItem]:
         """Queue items, most urgent first by default. status 'open' means new or claimed; None means all.
         `assignee` is who claimed an item; `holder` who it is 'by' now (the closer of a closed item, else the
-        claimant); `search` narrows by text, author and day."""
+        claimant); `search` narrows by text, author and day. `cut`: texts are cut to that many characters
+        (`text_length` keeps the whole length)."""
         where, args = self._queue_where(status, priority, assignee, lang, holder, search)
-        sql = _ITEM_SELECT + where + f" order by {ORDERS[order]} limit ? offset ?"
-        return [QueueItem.from_row(r) for r in self.db.query(sql, [*args, limit, offset])]
+        # The page's ids first, from the index alone, then the rows of those: a deep page skips index entries,
+        # not joined rows (OFFSET still builds every row it skips).
+        join = _MENTION_JOIN if lang or _narrows(search) or order != "urgent" else ""
+        page = (f" where q.id in (select q.id from queue_items q{join}{where} order by {ORDERS[order]} "
+                f"limit ? offset ?) order by {ORDERS[order]}")
+        if cut is None:
+            return [QueueItem.from_row(r) for r in self.db.query(_ITEM_SELECT + page, [*args, limit, offset])]
+        rows = self.db.query(_CUT_SELECT + page, [cut_bytes(cut), *args, limit, offset])
+        return [QueueItem.from_row(_with_cut_text(r, cut)) for r in rows]
 
     def count_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                     assignee: str | None = None, lang: str | None = None, holder: str | None = None,
                     search: QueueSearch | None = None) -> int:
         """How many items `list_queue` with the same filters would give without a limit."""
+        if not (assignee or lang or holder or _narrows(search)):
+            return self._kept_count(status, priority)
         where, args = self._queue_where(status, priority, assignee, lang, holder, search)
-        sql = "select count(*) from queue_items q join mentions m on m.platform = q.platform and m.id = q.mention_id"
+        # The join only when a mention's column is asked for: a count then reads one index alone.
+        sql = "select count(*) from queue_items q" + (_MENTION_JOIN if lang or _narrows(search) else "")
         return int(self.db.execute(sql + where, args).fetchone()[0])
 
+    def _kept_count(self, status: str | list[str] | None, priority: str | None) -> int:
+        """The same count from `queue_counts`, which triggers keep for every change of an item."""
+        where, args = _state_where("", status, priority)
+        row = self.db.execute(f"select sum(items) from queue_counts where {' and '.join(['items > 0', *where])}",
+                              args).fetchone()
+        return int(row[0] or 0)
+
     def queue_languages(self) -> list[str]:
-        """The languages of the posts in the queue, for a filter's choices."""
+        """The languages of the stored posts, for the queue's language filter. Read by jumping through the
+        language index from one language to the next (a handful of seeks, not a pass over every mention)."""
         rows = self.db.execute(
-            "select distinct m.lang from queue_items q join mentions m on m.platform = q.platform "
-            "and m.id = q.mention_id where m.lang is not null and m.lang != '' order by 1"
+            "with recursive langs(lang) as (select min(lang) from mentions where lang > '' union all "
+            "select (select min(lang) from mentions where lang > langs.lang) from langs where langs.lang is not null) "
+            "select lang from langs where lang is not null"
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -105,18 +159,14 @@ class QueueStore(MentionStore):
     def _queue_where(status: str | list[str] | None, priority: str | None, assignee: str | None,
                      lang: str | None, holder: str | None, search: QueueSearch | None) -> tuple[str, list[Any]]:
         where, args = search.where() if search else ([], [])
-        statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
-        if statuses:
-            where.append(f"q.status in ({', '.join('?' * len(statuses))})")
-            args += [Status(s).value for s in statuses]
-        if priority:
-            where.append("q.priority = ?")
-            args.append(priority)
+        state, state_args = _state_where("q.", status, priority)
+        where += state
+        args += state_args
         if assignee:
             where.append("q.assignee = ?")
             args.append(assignee)
         if holder:
-            where.append("coalesce(q.closed_by, q.assignee) = ?")
+            where.append("coalesce(q.closed_by, q.assignee) = ?")  # the expression of idx_queue_holder
             args.append(holder)
         if lang:
             where.append("m.lang = ?")
@@ -138,7 +188,8 @@ class QueueStore(MentionStore):
         by someone else: in one statement, so two agents acting at once cannot both succeed."""
         item = self.get_item(item_id)
         stamp = now()
-        sets = ", ".join(f"{k} = ?" for k in changes)
+        # A first-claim time, once set, stays: a release and a new claim do not move it.
+        sets = ", ".join(f"{k} = coalesce({k}, ?)" if k == "first_claimed_at" else f"{k} = ?" for k in changes)
         guard, guard_args = ("and (status != 'claimed' or assignee = ?)", [actor]) if holder_only else ("", [])
         with self.db.atomic():
             cursor = self.db.execute(
@@ -161,9 +212,10 @@ class QueueStore(MentionStore):
         return self.get_item(item_id)
 
     def claim(self, item_id: int, agent: str) -> QueueItem:
+        stamp = now()
         return self._transition(item_id, agent, "claim", (Status.NEW,),
-                                {"status": Status.CLAIMED.value, "assignee": agent, "claimed_at": now()},
-                                holder_only=False)
+                                {"status": Status.CLAIMED.value, "assignee": agent, "claimed_at": stamp,
+                                 "first_claimed_at": stamp}, holder_only=False)
 
     def release(self, item_id: int, agent: str) -> QueueItem:
         """Give a claimed item back; only its holder may."""
@@ -275,5 +327,6 @@ class QueueStore(MentionStore):
 
     def queue_counts(self) -> dict[tuple[str, str], int]:
         """Queue size by (status, priority)."""
-        rows = self.db.execute("select status, priority, count(*) from queue_items group by 1, 2").fetchall()
-        return {(s, p): int(n) for s, p, n in rows}
+        rows = self.db.execute("select status, priority_rank, items from queue_counts where items > 0").fetchall()
+        names = {rank: name for name, rank in PRIORITY_RANK.items()}
+        return {(s, names.get(r, "normal")): int(n) for s, r, n in rows}

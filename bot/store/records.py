@@ -126,6 +126,8 @@ class QueueItem:
     closed_by: str | None = None
     messages: int = 1  # posts in the conversation, ours included
     last_message_at: str | None = None
+    text_length: int = 0  # of the whole text: a list's `text` may be cut (see QueueStore.list_queue)
+    first_claimed_at: str | None = None
 
     @property
     def holder(self) -> str | None:
@@ -151,4 +153,5 @@ class QueueItem:
             priority_reasons=tuple(json.loads(row["priority_reasons"] or "[]")),
             in_reply_to_post_id=row["in_reply_to_post_id"], closed_by=row.get("closed_by"),
             messages=row.get("messages") or 1, last_message_at=row.get("last_message_at"),
+            text_length=row.get("text_length") or len(row["text"] or ""), first_claimed_at=row.get("first_claimed_at"),
         )

@@ -74,7 +74,7 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
         app.register_blueprint(module.bp)
     # printable on every text that comes from a post or a person; autoescaping still does the HTML.
     app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten,
-                                 due=due_words, first_line=first_line, redact=redact)
+                                 due=due_words, first_line=first_line, redact=redact, platform_name=platform_name)
     app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS, list_limit=LIST_LIMIT)
 
     @app.errorhandler(BadRequest)
@@ -157,6 +157,14 @@ def link(url: str | None) -> str:
     if not url:
         return ""
     return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
+PLATFORM_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+
+
+def platform_name(platform: str) -> str:
+    """The network a post is on, as agents call it."""
+    return PLATFORM_NAMES.get(platform, platform)
 
 
 def pct(p: float | None) -> str:

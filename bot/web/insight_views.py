@@ -3,6 +3,7 @@ how the team keeps up. Windows end on the newest stored day, so a paused or repl
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,13 +12,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from bot.export import csv_text
+from bot.terms import TermCounts, brand_ignore, stop_words
 from bot.web import stats as st
 from bot.web.app import settings, store
 from bot.web.charts import stacked_bars
-from bot.web.listening import listen
+from bot.web.listening import Listening, day_terms, rank
 from bot.web.paging import day
 
 bp = Blueprint("insights", __name__)
+
 
 def _today() -> date:
     return datetime.now(timezone.utc).date()
@@ -31,17 +34,53 @@ def _until(default: str | None) -> date:
     return date.fromisoformat(default) if default else _today()
 
 
+class DayTerms:
+    """Each day's term counts, kept between looks at /listening and counted again only for a day whose `about`
+    mentions changed (new, re-decided, purged or erased ones move the store's mark of the day): two weeks of
+    posts are tokenised once, not at every page view."""
+
+    KEEP = 64  # days kept; a window is 14
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # (database, day, ignored words, stop words) -> (the store's fingerprint of the day, its term counts)
+        self._days: dict[tuple[str, date, frozenset[str], frozenset[str]], tuple[tuple[int, int], TermCounts]] = {}
+
+    def window(self, since: date, until: date, ignore: frozenset[str],
+               stop: frozenset[str]) -> dict[date, TermCounts]:
+        s = store()
+        found = {}
+        for day_text, fingerprint in s.about_days(since.isoformat(), until.isoformat()).items():
+            day = date.fromisoformat(day_text)
+            key = (str(s.path), day, ignore, stop)
+            with self._lock:
+                kept = self._days.get(key)
+            if kept is None or kept[0] != fingerprint:
+                counted = day_terms((text for _, text in s.about_texts(day_text, day_text)), ignore, stop)
+                with self._lock:
+                    self._days[key] = (fingerprint, counted)
+                    for old in sorted(self._days, key=lambda k: k[1])[:-self.KEEP]:
+                        del self._days[old]
+                kept = (fingerprint, counted)
+            found[day] = kept[1]
+        return found
+
+
+_DAY_TERMS = DayTerms()
+
+
 def _csv(name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Response:
     return Response(csv_text(columns, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=webcare-{name}.csv"})
 
 
-def _listening() -> Any:
+def _listening() -> Listening:
     until = _until(store().latest_mention_day())
     since = until - timedelta(days=13)
     brand = settings().brand
-    return listen(store().about_texts(since.isoformat(), until.isoformat()), until,
-                  [brand.name, *brand.names, *brand.handles], languages=tuple(settings().alerts.spike.languages))
+    languages = tuple(settings().alerts.spike.languages)
+    ignore, stop = brand_ignore([brand.name, *brand.names, *brand.handles]), stop_words(languages)
+    return rank(_DAY_TERMS.window(since, until, ignore, stop), until)
 
 
 @bp.route("/listening")

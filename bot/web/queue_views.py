@@ -61,7 +61,7 @@ def _query(f: dict[str, str]) -> dict[str, Any]:
 def _items(f: dict[str, str]) -> tuple[list[QueueItem], Page]:
     query = _query(f)
     page = Page(page_number(request.args.get("page")), PAGE_SIZE, store().count_queue(**query))
-    return store().list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, **query), page
+    return store().list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, cut=LIST_LIMIT, **query), page
 
 
 def _pane(item: QueueItem, *, full: bool = False, error: str = "") -> dict[str, Any]:
