@@ -24,8 +24,9 @@ HEADER = """\
 Every key of a config file (`config/*.yaml`), with its type, default and an example. Generated from the schema
 in `bot/settings.py` by `webcare config docs`; do not edit by hand. Check a file with
 `webcare config check FILE`; see what a change would do with `webcare config diff FILE`. Relative paths are
-relative to the config file. Keywords match whole words in any case, with or without accents, also inside
-hashtags; patterns are Python regular expressions, matched in any case.
+relative to the config file (`storage.database` to `storage.state_dir` when that is set). Keywords match whole
+words in any case, with or without accents, also inside hashtags; patterns are Python regular expressions,
+matched in any case.
 """
 
 

@@ -50,6 +50,7 @@ class Daemon:
         check_webhooks(self.settings)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
+        self.ops.track([s.source.name for s in self.scheduled], self.store.source_status())
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
         self._reread = threading.Event()  # SIGHUP: re-read the config now
@@ -81,6 +82,7 @@ class Daemon:
             self._crashes.pop(scheduled.source.name, None)
             self.ops.record_write(None)
         self.ops.metrics.observe_poll(result)
+        self.ops.observe_poll(result)
         self._delay(scheduled, result)
         return result
 
@@ -104,6 +106,7 @@ class Daemon:
         pause = min(scheduled.interval_seconds * 2 ** min(crashes, 20), MAX_CRASH_BACKOFF)
         result = PollResult(name, error=f"{type(e).__name__}: {e}", error_kind=type(e).__name__,
                             next_poll_after=pause)
+        self.ops.observe_poll(result)
         self._delay(scheduled, result)
         return result
 

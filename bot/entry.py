@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.daemon import Daemon
-from bot.errors import ConfigError, WebcareError
+from bot.errors import ConfigError, SourceAuthError, WebcareError
 from bot.logs import configure_logging
 from bot.redaction import redact
 from bot.settings import load_settings
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.once:
             return daemon.run_forever()
         results = daemon.run_once()
-    except ConfigError as e:
+    except (ConfigError, SourceAuthError) as e:
+        # Exit 2: the config or a credential needs a person; a supervisor should not restart (the unit says so).
         print(f"Error: {redact(str(e))}", file=sys.stderr)
         return 2
     except WebcareError as e:

@@ -10,18 +10,23 @@ import difflib
 import functools
 import hashlib
 import json
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo,
+                      field_validator)
+
 from bot.errors import ConfigError
 from bot.settings_alerts import Alerts
 from bot.settings_filters import Filters, PriorityRule
 from bot.settings_yaml import MAX_CONFIG_BYTES, load_yaml
 
-__all__ = ["Settings", "load_settings", "load_yaml", "parse_settings"]
+__all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "load_yaml", "parse_settings"]
 
+STATE_DIR_ENV = "WEBCARE_STATE_DIR"  # when set, replaces storage.state_dir (read once, by load_settings)
 # user@server.tld, and a Bluesky handle: a domain name of at least two labels.
 _MASTODON_HANDLE = re.compile(r"\w{1,30}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
 _BLUESKY_HANDLE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
@@ -100,6 +105,20 @@ class ReplaySource(_Section):
     batch_size: int = Field(default=50, ge=1, le=10_000, description="Mentions handed out per poll.")
     interval_seconds: float = Field(default=5, gt=0, description="Seconds between polls.")
     jitter_seconds: float = Field(default=0, ge=0, description="Random seconds added to each poll's start.")
+
+    @field_validator("path")
+    @classmethod
+    def _exists(cls, v: Path, info: ValidationInfo) -> Path:
+        # Checked where the config file is known (parse_settings passes its folder), so `config check` and a
+        # start refuse a replay file that is not there instead of every poll failing.
+        base_dir = (info.context or {}).get("base_dir")
+        if base_dir is None or not info.data.get("enabled"):
+            return v
+        path = v if v.is_absolute() else (Path(base_dir) / v).resolve()
+        if not path.is_file():
+            raise ValueError(f"no file at {path}; give the JSONL file to replay (relative to the config file), "
+                             f"or set sources.replay.enabled: false")
+        return v
 
 
 class XSearch(_Section):
@@ -268,7 +287,17 @@ class Web(_Section):
 
 
 class Storage(_Section):
-    database: Path = Field(default=Path("../var/webcare.db"), description="The SQLite file, relative to the config file.")
+    state_dir: Path | None = Field(
+        default=None,
+        description="The folder for the bot's state: a relative `database` lands in it. Absolute, or relative to the "
+        "config file; empty: relative paths are relative to the config file. The environment variable "
+        f"{STATE_DIR_ENV}, when set, takes its place (a container volume, another root for a test).",
+        examples=[Path("/var/lib/webcare")],
+    )
+    database: Path = Field(
+        default=Path("../var/webcare.db"),
+        description="The SQLite file, relative to `state_dir` when that is set, else to the config file.",
+    )
     retention_days: int | None = Field(
         default=None, ge=1, le=36_500, description="Purge raw payloads and texts older than this; empty keeps them."
     )
@@ -321,16 +350,21 @@ class Settings(_Section):
 
     @property
     def database_path(self) -> Path:
-        return self.resolve(self.storage.database)
+        database, state_dir = self.storage.database, self.storage.state_dir
+        if database.is_absolute() or state_dir is None:
+            return self.resolve(database)
+        return (self.resolve(state_dir) / database).resolve()
 
     @property
     def brand_handles(self) -> list[str]:
         return list(self.brand.handles)
 
 
-def load_settings(path: str | Path) -> Settings:
-    """Read and validate a config file; raise ConfigError naming the file, the line and what is wrong."""
+def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate a config file; raise ConfigError naming the file, the line and what is wrong.
+    WEBCARE_STATE_DIR in `environ` (default: the process environment), when set, replaces storage.state_dir."""
     path = Path(path)
+    state_dir = (os.environ if environ is None else environ).get(STATE_DIR_ENV, "").strip()
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             raise ConfigError(f"{path}: the config file is {path.stat().st_size:,} bytes, more than the "
@@ -340,7 +374,11 @@ def load_settings(path: str | Path) -> Settings:
         raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
-    return parse_settings(text, source=str(path), base_dir=path.parent.resolve())
+    settings = parse_settings(text, source=str(path), base_dir=path.parent.resolve())
+    if not state_dir:
+        return settings
+    storage = settings.storage.model_copy(update={"state_dir": Path(state_dir).absolute()})
+    return settings.model_copy(update={"storage": storage})
 
 
 def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".")) -> Settings:
@@ -348,7 +386,7 @@ def parse_settings(text: str, source: str = "<config>", base_dir: Path = Path(".
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: the config must be a mapping of sections (brand:, sources:, ...)")
     try:
-        return Settings.model_validate({**_plain(doc), "base_dir": base_dir})
+        return Settings.model_validate({**_plain(doc), "base_dir": base_dir}, context={"base_dir": base_dir})
     except ValidationError as e:
         # In the order of the file, as the person fixing it reads it.
         errors = sorted(e.errors(), key=lambda err: _line_of(doc, tuple(err["loc"])) or 0)

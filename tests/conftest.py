@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import Settings, load_settings
 from bot.store import Store
-from tests.fake_x import FakeX
+from tests.fake_x import FakeX, RefusingProxy
 
 if TYPE_CHECKING:
     from bot.daemon import Daemon
@@ -27,7 +27,7 @@ STREAM = FIXTURES / "stream.jsonl"
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's credentials or config choice; no library reaches for a model hub."""
     for name in ("X_BEARER_TOKEN", "MASTODON_ACCESS_TOKEN", "BLUESKY_APP_PASSWORD", "WEBCARE_CONFIG", "WEBCARE_AGENT",
-                 "HF_TOKEN"):
+                 "WEBCARE_STATE_DIR", "HF_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
@@ -71,6 +71,14 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def settings(write_config: Callable[..., Path]) -> Settings:
     return load_settings(write_config())
+
+
+@pytest.fixture
+def proxy() -> Iterator[RefusingProxy]:
+    """A proxy on 127.0.0.1 that refuses every tunnel: point HTTPS_PROXY at it to make X unreachable."""
+    p = RefusingProxy()
+    yield p
+    p.stop()
 
 
 @pytest.fixture

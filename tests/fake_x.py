@@ -5,7 +5,12 @@ honour since_id, start_time and next_token, `users/by` lookups, and rate-limit h
 queues faults (429, 503, a hang, a static payload) per endpoint; they are served before the normal answers.
 Every request is recorded, so a test can prove that only GETs were made. `forward(client, fake)` mounts a
 requests transport adapter on the tweepy client's session that sends api.twitter.com to this server and
-refuses every other host.
+refuses every other host. `RefusingProxy` is a way out that leads nowhere, for a process that cannot be
+handed a transport (the daemon as a subprocess, the CLI): HTTPS_PROXY pointed at it makes X unreachable.
+
+The posts are served as recent ones on any date: the files are written as if it were `WRITTEN_AT`, and every
+`created_at` is served moved by the time since then (`served_time`), so a post written 5 minutes before that
+moment is 5 minutes old today (X's recent search reaches back only 7 days).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,8 +34,27 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "x"
 TOKEN = "test-bearer-AAAA-not-a-real-token"
 
 
+WRITTEN_AT = datetime(2026, 11, 20, 10, 5, tzinfo=timezone.utc)  # "now" for the times in the fixture files
+_SHIFT = timedelta(seconds=round((datetime.now(timezone.utc) - WRITTEN_AT).total_seconds()))
+
+
+def served_time(written: str) -> datetime:
+    """The time the fake serves for a `created_at` written in a fixture file."""
+    return datetime.fromisoformat(written.replace("Z", "+00:00")) + _SHIFT
+
+
+def _recent(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: (f"{served_time(v):%Y-%m-%dT%H:%M:%S}.000Z" if k == "created_at" and isinstance(v, str)
+                    else _recent(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_recent(v) for v in node]
+    return node
+
+
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    """A fixture payload with its times made recent (see the module's docstring)."""
+    return _recent(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
 
 
 @dataclass
@@ -199,6 +224,34 @@ def forward(client: tweepy.Client, fake: FakeX) -> tweepy.Client:
     client.session.mount("http://", _Refuse())
     client.session.mount("https://api.twitter.com/", _ToFake(fake.url))
     return client
+
+
+class RefusingProxy:
+    """An HTTPS proxy on 127.0.0.1 that refuses every tunnel and notes where it was asked to go: the daemon's
+    way out, so a test proves which hosts it tried without anything leaving the machine."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_CONNECT(self) -> None:  # noqa: N802 - the name http.server calls
+                proxy.asked.append(self.path)
+                self.send_error(403, "no way out of a test")
+
+            do_GET = do_POST = do_CONNECT
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def reset_in(seconds: float, remaining: int = 0, limit: int = 10) -> dict[str, str]:

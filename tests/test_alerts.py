@@ -115,6 +115,20 @@ def test_a_planted_spike_is_one_alert_with_its_terms_and_examples_at_the_webhook
     assert firing.kind == "spike" and firing.sends == 1
 
 
+def test_a_baseline_that_fills_after_the_first_evaluation_is_counted_again(
+        write_config: Callable[..., Path], tmp_path: Path, webhook: Webhook) -> None:
+    """The first evaluation can come while a backfill is still being stored: the cached baseline must not hide
+    the spike for the rest of the hour."""
+    replay = write_replay(tmp_path / "stream.jsonl", stream(utc_now(), planted=14))
+    settings = load_settings(write_config(ALERTS.format(fmt="json"), stream=replay, batch_size=10_000))
+    store = Store(settings.database_path)
+    run = engine(store, settings, Clock())
+    run.evaluate()  # nothing stored yet
+    Pipeline(store, lambda: settings, RuleClassifier().load()).poll(ReplaySource(replay, 10_000))
+    run.evaluate()
+    assert [r["kind"] for r in webhook.received] == ["spike"]
+
+
 def test_a_flat_stream_sends_nothing(write_config: Callable[..., Path], tmp_path: Path, webhook: Webhook) -> None:
     settings, store = replayed(write_config, tmp_path, planted=0)
     engine(store, settings, Clock()).evaluate()

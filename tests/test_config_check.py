@@ -3,6 +3,8 @@ what was expected), exit code 2; and a warning for values that look like secrets
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -10,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.errors import ConfigError
+from bot.errors import ConfigError, SourceError
 from bot.settings import load_settings
+from bot.sources.replay import ReplaySource
+from tests.conftest import ROOT
 
 BRAND = "brand:\n  name: Tulpair\n  handles: [Tulpair]\n"
 
@@ -116,3 +120,23 @@ def test_a_password_is_warned_about_even_when_the_key_is_unknown(tmp_path: Path)
 def test_an_environment_variable_name_is_not_a_secret(tmp_path: Path) -> None:
     path = write(tmp_path, "sources:\n  x:\n    bearer_token_env: TULPAIR_X_TOKEN\n")
     assert check(path)[2] == ""
+
+
+def test_a_replay_file_that_is_not_there_is_refused_and_a_run_says_so_without_a_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  replay:\n    enabled: true\n    path: recordings/today.jsonl\n")
+    message = (f"Error: {path} line 7: sources.replay.path: no file at {tmp_path / 'recordings' / 'today.jsonl'}; "
+               "give the JSONL file to replay (relative to the config file), or set sources.replay.enabled: false\n")
+    assert check(path) == (2, "", message)
+    once = subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "--config", str(path), "--once"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert (once.returncode, once.stdout, once.stderr) == (2, "", message)
+    off = write(tmp_path, "sources:\n  replay:\n    enabled: false\n    path: recordings/today.jsonl\n")
+    assert check(off)[0] == 0  # not read, so not needed
+
+
+def test_a_replay_file_removed_while_running_fails_its_poll_with_a_message(tmp_path: Path) -> None:
+    stream = tmp_path / "stream.jsonl"
+    with pytest.raises(SourceError) as e:
+        ReplaySource(stream).fetch(None)
+    assert str(e.value) == (f"replay: cannot read {stream} (No such file or directory); put the file back or fix "
+                            "sources.replay.path")

@@ -7,8 +7,12 @@ import io
 import json
 import logging
 import re
+import os
 import signal
 import sqlite3
+import stat
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -28,6 +32,8 @@ from bot.settings import Settings, load_settings
 from bot.sources.replay import ReplaySource
 from bot.store import AlertRecord, Store
 from classifiers import RuleClassifier
+from tests.conftest import FIXTURES, ROOT, STREAM
+from tests.fake_x import RefusingProxy
 from tests.test_daemon import run_bot, wait_for
 
 
@@ -43,6 +49,16 @@ def get(url: str) -> tuple[int, str]:
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def logged(proc: subprocess.Popen[str], pattern: str, lines: list[str]) -> re.Match[str]:
+    """Read the daemon's log (stderr) into `lines` until `pattern` matches what was read."""
+    assert proc.stderr is not None
+    while not (match := re.search(pattern, "".join(lines))):
+        line = proc.stderr.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    return match
 
 
 def run_pipeline(settings: Settings, state: ServiceState) -> Store:
@@ -139,17 +155,9 @@ def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callab
                                                             tmp_path: Path) -> None:
     config = write_config("ops:\n  port: 0\n", batch_size=4)
     proc = run_bot(config)
-    assert proc.stderr is not None
     lines: list[str] = []
-    while not (match := re.search(r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", "".join(lines))):
-        line = proc.stderr.readline()
-        assert line, "".join(lines)
-        lines.append(line)
-    url = match.group(1)
-    while not (web := re.search(r"web app listening on (http://127\.0\.0\.1:\d+)", "".join(lines))):
-        line = proc.stderr.readline()
-        assert line, "".join(lines)
-        lines.append(line)
+    url = logged(proc, r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", lines).group(1)
+    web = logged(proc, r"web app listening on (http://127\.0\.0\.1:\d+)", lines)
     try:
         db = load_settings(config).database_path
         store = Store(db)
@@ -233,6 +241,20 @@ def test_backup_is_a_consistent_copy_and_refuses_to_overwrite(settings: Settings
     assert (again.exit_code, again.output) == (1, f"Error: {target}: already exists; give a new file name or remove it first\n")
 
 
+def test_a_backup_is_readable_by_its_owner_only(settings: Settings, tmp_path: Path) -> None:
+    run_pipeline(settings, ServiceState()).close()
+    target = tmp_path / "backup.db"
+    old_umask = os.umask(0o022)  # the usual umask, which leaves new files readable by everyone
+    try:
+        result = CliRunner().invoke(main, ["--config", str(settings.base_dir / "config.yaml"), "db", "backup",
+                                           str(target)])
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # personal data and password hashes
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == ["backup.db"]
+
+
 def test_purge_blanks_old_texts_keeps_counts_and_open_queue_items(settings: Settings) -> None:
     store = run_pipeline(settings, ServiceState())
     config = str(settings.base_dir / "config.yaml")
@@ -280,3 +302,35 @@ def test_forget_erases_one_persons_data_and_audits_that_not_what(settings: Setti
     assert handle.lower() not in Path(store.path).read_bytes().decode("latin-1").lower()
     assert store.count_mentions() == 10 - theirs
     store.close()
+
+
+@pytest.mark.slow
+def test_a_once_run_with_another_config_on_the_same_database_leaves_the_daemons_health_as_it_was(
+        write_config: Callable[..., Path], tmp_path: Path, proxy: RefusingProxy) -> None:
+    # The daemon polls its replay source once (the next poll is an hour away), so its report stands still.
+    config = write_config("ops:\n  port: 0\n", sources=f"replay: {{enabled: true, path: {STREAM}, interval_seconds: 3600}}\n")
+    proc = run_bot(config)
+    lines: list[str] = []
+    url = logged(proc, r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", lines).group(1)
+    try:
+        wait_for(lambda: any(s["last_success_at"] for s in json.loads(get(url + "/healthz")[1])["sources"]))
+        before = get(url + "/healthz")
+        # Another config, the same database: its own replay file under the same source name, and X, unreachable.
+        other = write_config(name="other.yaml", sources=(
+            f"replay: {{enabled: true, path: {FIXTURES / 'malformed.jsonl'}}}\n"
+            "x: {enabled: true, accounts: [Tulpair], timeout_seconds: 5}\n"))
+        env = {**os.environ, "X_BEARER_TOKEN": "not-a-real-token", "HTTPS_PROXY": proxy.url}
+        once = subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "--config", str(other), "--once"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        after = get(url + "/healthz")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert once.returncode == 1 and "poll of x:mentions:Tulpair failed: unavailable: " in once.stderr
+    store = Store(load_settings(config).database_path)
+    assert {r["source"]: r["polls"] for r in store.source_status()} == {"replay": 2, "x:mentions:Tulpair": 1}
+    store.close()
+    assert before[0] == after[0] == 200
+    assert json.loads(after[1])["sources"] == json.loads(before[1])["sources"]
+    [replay] = json.loads(after[1])["sources"]
+    assert (replay["source"], replay["polls"], replay["errors"], replay["ok"]) == ("replay", 1, 0, True)

@@ -137,14 +137,18 @@ def test_why_says_when_the_bot_gave_up_on_a_mention(write_config: Callable[..., 
     assert "given up after 5 failed attempts (last error above); it stays stored" in out
 
 
-def test_a_crashing_poll_is_recorded_for_health_and_fails_once(write_config: Callable[..., Path],
-                                                                tmp_path: Path) -> None:
-    config = write_config(stream=tmp_path / "missing.jsonl")
-    daemon = Daemon(config)
+def test_a_failing_poll_is_recorded_for_health_and_fails_once(write_config: Callable[..., Path],
+                                                               tmp_path: Path) -> None:
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text("", encoding="utf-8")
+    daemon = Daemon(write_config(stream=stream))  # a missing file is refused here, with the config's line
+    stream.unlink()  # removed while the daemon runs
     [result] = daemon.run_once()
-    assert result.error_kind == "FileNotFoundError"
+    assert (result.error_kind, result.error) == (
+        "error", f"error: replay: cannot read {stream} (No such file or directory); put the file back or fix "
+                 "sources.replay.path")
     [status] = daemon.store.source_status()
-    assert (status["source"], status["last_error_kind"], status["errors"]) == ("replay", "FileNotFoundError", 1)
+    assert (status["source"], status["last_error_kind"], status["errors"]) == ("replay", "error", 1)
 
 
 def test_release_note_and_wrongly_routed_from_the_terminal(write_config: Callable[..., Path]) -> None:

@@ -22,7 +22,8 @@ from bot.sources.x import XMentionsSource, XSearchSource, build_x_sources, searc
 from bot.sources.x_check import check_x
 from bot.sources.x_client import build_client
 from bot.store import Store
-from tests.fake_x import TOKEN, TOO_MANY, UNAVAILABLE, FakeX, Reply, forward, load, reset_in
+from tests.fake_x import (TOKEN, TOO_MANY, UNAVAILABLE, FakeX, RefusingProxy, Reply, forward, load, reset_in,
+                          served_time)
 
 ENV = {"X_BEARER_TOKEN": TOKEN}
 TIMELINE = load("timeline.json")
@@ -103,7 +104,7 @@ def test_dutch_and_english_posts_fill_every_field(x_settings: Callable[..., Sett
     assert nl.platform == "x" and nl.id == IDS[0] and nl.key == f"x:{IDS[0]}"
     assert (nl.author.id, nl.author.handle, nl.author.name, nl.author.followers) == ("1001", "sanne_v", "Sanne", 312)
     assert nl.url == f"https://x.com/sanne_v/status/{IDS[0]}"
-    assert nl.created_at == datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    assert nl.created_at == served_time("2026-11-20T09:00:00.000Z")
     assert nl.conversation_id == IDS[0] and nl.in_reply_to_post_id is None and nl.in_reply_to_user_id is None
     assert (nl.is_repost, nl.is_quote, nl.is_direct_message, nl.is_reply_to_brand) == (False, False, False, False)
     assert nl.raw["data"]["public_metrics"]["impression_count"] == 41
@@ -363,3 +364,26 @@ def test_x_check_command_without_a_token_says_which_variable(write_config: Calla
     assert result.exit_code == 1
     assert result.output == ("Error: X: the environment variable X_BEARER_TOKEN is not set; set it to the bearer "
                              "token of your X app (developer.x.com, Keys and tokens) before starting the bot\n")
+
+
+def test_x_check_offline_says_so_without_promising_a_retry(
+        write_config: Callable[..., Path], proxy: RefusingProxy, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(sources="x: {enabled: true}\n")
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)  # the way out leads nowhere: offline
+    result = CliRunner().invoke(main, ["--config", str(config), "x", "check"])
+    assert (result.exit_code, result.output) == (1, (
+        "Error: x check: cannot reach X (ProxyError); nothing was retried: run it again when X can be reached\n"))
+    assert proxy.asked == ["api.twitter.com:443"]
+
+
+def test_x_check_rate_limited_says_when_to_try_again(x_settings: Callable[..., Settings], fake: FakeX) -> None:
+    settings = x_settings()
+    fake.fail("users", Reply(429, TOO_MANY, reset_in(120)))
+    store = Store(settings.database_path)
+    with pytest.raises(RateLimited) as e:
+        check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store)
+    store.close()
+    assert e.value.retry_at is not None
+    assert str(e.value) == ("x check: X answered 429 Too Many Requests for GET /2/users/by; try again after "
+                            f"{e.value.retry_at:%H:%M:%S} UTC")

@@ -63,7 +63,7 @@ class AlertEngine:
         self.classifier_failures, self.clock = classifier_failures, clock
         self.started_at = clock()
         self._failures: deque[tuple[datetime, float]] = deque()
-        self._baseline: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], TermCounts] | None = None
+        self._baseline: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], int], TermCounts] | None = None
 
     def evaluate(self) -> list[Alert]:
         """One evaluation; returns the alerts that hold now."""
@@ -92,13 +92,13 @@ class AlertEngine:
         if not spike.enabled:
             return []
         start = now - _WINDOW[spike.window]
-        # The baseline (the days before the window) changes slowly: counted again once an hour, or when its
-        # settings change, not at every evaluation.
+        # The baseline (the days before the window) changes slowly: counted again once an hour, when its
+        # settings change, or when more of its mentions were decided (a backfill, a replay), not at every evaluation.
         hour = start.replace(minute=0, second=0, microsecond=0)
-        key = (_iso(hour - timedelta(days=spike.baseline_days)), _iso(hour), tuple(spike.labels),
-               tuple(spike.languages))
+        since, until = _iso(hour - timedelta(days=spike.baseline_days)), _iso(hour)
+        key = (since, until, tuple(spike.labels), tuple(spike.languages), self.store.decided_count(since, until))
         if self._baseline is None or self._baseline[0] != key:
-            texts = self.store.decided_texts(tuple(spike.labels), key[0], key[1])
+            texts = self.store.decided_texts(tuple(spike.labels), since, until)
             self._baseline = (key, count_terms([t.text for t in texts], self._brand_words(settings),
                                                tuple(spike.languages)))
         baseline = self._baseline[1]

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-from bot.ops.health import health
+from bot.ops.health import health, source_rows
 from bot.ops.state import ServiceState
 from bot.redaction import redact
 from bot.store import Status, Store
@@ -60,7 +60,7 @@ class _FromStore:
                                     "Unix time of each source's last good poll.", labels=["source"])
         failure = GaugeMetricFamily("webcare_source_last_error_timestamp_seconds",
                                     "Unix time of each source's last failed poll.", labels=["source"])
-        rows = self.store.source_status()
+        rows = source_rows(self.store, self.state)
         for row in rows:
             for family, key in ((success, "last_success_at"), (failure, "last_error_at")):
                 if row.get(key):

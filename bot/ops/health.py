@@ -9,7 +9,13 @@ from bot.ops.state import ServiceState
 from bot.redaction import redact
 from bot.store import Store
 
-__all__ = ["health"]
+__all__ = ["health", "source_rows"]
+
+
+def source_rows(store: Store, state: ServiceState) -> list[dict[str, Any]]:
+    """The daemon's own sources as it saw them poll; without a daemon (the endpoints alone), the store's rows."""
+    rows = state.source_rows()
+    return store.source_status() if rows is None else rows
 
 
 def health(store: Store, state: ServiceState) -> tuple[bool, dict[str, Any]]:
@@ -18,7 +24,7 @@ def health(store: Store, state: ServiceState) -> tuple[bool, dict[str, Any]]:
     scheduler_alive = state.is_scheduler_alive()
     db_problem = store.is_writable() or state.write_problem()
     sources = []
-    for row in store.source_status():
+    for row in source_rows(store, state):
         ok_at, err_at = row.get("last_success_at"), row.get("last_error_at")
         sources.append({
             "source": row["source"],

@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from bot.errors import SourceError
 from bot.mention import HandleMention, Mention, find_handles
 from bot.sources.base import Batch, Reject
 
@@ -63,7 +64,12 @@ class ReplaySource:
         rejects: list[Reject] = []
         read = 0
         # utf-8-sig: a byte-order mark (some editors write one) is not part of the first record.
-        with self.path.open(encoding="utf-8-sig", errors="surrogateescape") as f:
+        try:
+            f = self.path.open(encoding="utf-8-sig", errors="surrogateescape")
+        except OSError as e:  # moved or removed while the daemon runs: reported per poll, like a platform outage
+            raise SourceError(f"{self.name}: cannot read {self.path} ({e.strerror}); put the file back or fix "
+                              f"sources.replay.path") from None
+        with f:
             for number, line in enumerate(islice(f, start, start + self.batch_size), start + 1):
                 if not line.strip():
                     read += 1

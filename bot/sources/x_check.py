@@ -8,7 +8,6 @@ import tweepy
 from bot.settings import Settings
 from bot.sources.x import UserIds, resolve_handles, search_query
 from bot.sources.x_client import USER_FIELDS, Page, XApi
-from bot.sources.x_pacing import Backoff
 
 __all__ = ["check_x"]
 
@@ -20,7 +19,7 @@ def _window(name: str, page: Page) -> str:
 def check_x(settings: Settings, client: tweepy.Client, ids: UserIds) -> list[str]:
     """Lines for the person at the terminal; raises SourceError (with the reason and the fix) on failure."""
     x = settings.sources.x
-    api = XApi(client, x, "x check", Backoff(x.interval_seconds, x.max_backoff_seconds))
+    api = XApi(client, x, "x check", backoff=None)  # one call each, no retries: failures say what to do
     accounts = list(dict.fromkeys(x.accounts or settings.brand.handles))
     handles = list(dict.fromkeys([*accounts, *settings.brand.handles, *settings.brand.own_accounts]))
     lookup = api.get(client.get_users, usernames=handles, user_fields=USER_FIELDS)

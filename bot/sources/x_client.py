@@ -84,9 +84,10 @@ def _messages(e: tweepy.HTTPException) -> str:
 
 class XApi:
     """Calls one read endpoint of the tweepy Client and reports failures as our errors. `where` names the
-    source in every message ("x:mentions:Tulpair"); the token never appears in one."""
+    source in every message ("x:mentions:Tulpair"); the token never appears in one. Without a `backoff` the calls
+    are one-off (`webcare x check`): nothing retries them, so a failure says what to do, not when the next try is."""
 
-    def __init__(self, client: tweepy.Client, settings: XSettings, where: str, backoff: Backoff) -> None:
+    def __init__(self, client: tweepy.Client, settings: XSettings, where: str, backoff: Backoff | None) -> None:
         if client.return_type is not requests.Response:
             raise TypeError("the X source needs a tweepy.Client made with return_type=requests.Response "
                             "(bot.sources.x_client.build_client makes one)")
@@ -101,10 +102,12 @@ class XApi:
         try:
             response = call(*args, **params)
         except tweepy.TooManyRequests as e:
-            fallback = self.backoff.next_delay()
+            fallback = self.backoff.next_delay() if self.backoff is not None else self.settings.interval_seconds
             retry_at = retry_at_after_429(e.response.headers, self.settings.max_rate_limit_wait_seconds, fallback)
-            raise RateLimited(f"{self.where}: X answered 429 Too Many Requests for {_what(e.response)}; "
-                              f"the next call waits until {retry_at:%H:%M:%S} UTC", retry_at) from None
+            then = (f"the next call waits until {retry_at:%H:%M:%S} UTC" if self.backoff is not None
+                    else f"try again after {retry_at:%H:%M:%S} UTC")
+            raise RateLimited(f"{self.where}: X answered 429 Too Many Requests for {_what(e.response)}; {then}",
+                              retry_at) from None
         except tweepy.Unauthorized:
             raise SourceAuthError(f"{self.where}: X refused the bearer token (401 Unauthorized); put a valid token "
                                   f"in the environment variable {self.settings.bearer_token_env}") from None
@@ -130,8 +133,11 @@ class XApi:
             raise self.unavailable(f"X sent a body that is not JSON for {_what(response)}") from None
         if not isinstance(payload, dict):
             raise self.unavailable(f"X sent a JSON {type(payload).__name__}, not an object, for {_what(response)}")
-        self.backoff.reset()
+        if self.backoff is not None:
+            self.backoff.reset()
         return Page(payload, rate_state(response.headers))
 
     def unavailable(self, reason: str) -> SourceUnavailable:
+        if self.backoff is None:  # one-off calls (webcare x check): nothing retries them
+            return SourceUnavailable(f"{self.where}: {reason}; nothing was retried: run it again when X can be reached")
         return self.backoff.unavailable(self.where, reason)

@@ -67,6 +67,15 @@ class AlertStore(BaseStore):
         ).fetchall()
         return [PostText(f"{r[0]}:{r[1]}", r[2], r[3] or "", r[4] or "", r[5]) for r in rows]
 
+    def decided_count(self, since: str, until: str) -> int:
+        """Mentions posted from `since` (included) to `until` (excluded) that have been decided: the spike
+        baseline is counted again when this changes (a backfill, a replay, a restart's pending mentions)."""
+        row = self.db.execute(
+            "select count(*) from mentions where created_at >= ? and created_at < ? and state = 'done'",
+            [since, until],
+        ).fetchone()
+        return int(row[0])
+
     def overdue_counts(self, at: str) -> dict[str, tuple[int, str]]:
         """Open (new or claimed) queue items past their due time, per priority: (count, the oldest due time)."""
         rows = self.db.execute(

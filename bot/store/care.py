@@ -4,6 +4,7 @@ person's data on request, and the cheap reads that health checks and metrics mak
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -118,15 +119,21 @@ class CareStore(MentionStore):
         """Copy the database to `target` with SQLite's online backup API: consistent, and safe while the daemon
         writes (it copies in steps and restarts a step that a write changed). Returns the copy's size in bytes."""
         target = Path(target)
-        if target.exists():
-            raise StoreError(f"{target}: already exists; give a new file name or remove it first")
         if not target.parent.is_dir():
             raise StoreError(f"{target.parent}: no such folder; create it first")
+        try:
+            # Made here, owner-only (it holds personal data and password hashes), and never over another file.
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise StoreError(f"{target}: already exists; give a new file name or remove it first") from None
+        except OSError as e:
+            raise StoreError(f"{target}: cannot write a backup there ({e.strerror})") from None
         source = sqlite3.connect(str(self.path), timeout=30)
         try:
             copy = sqlite3.connect(str(target))
         except sqlite3.Error as e:
             source.close()
+            target.unlink(missing_ok=True)
             raise StoreError(f"{target}: cannot write a backup there ({e})") from None
         try:
             source.backup(copy, pages=1024)
