@@ -9,8 +9,6 @@ import json
 import logging
 import os
 import signal
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from tests.fake_x import FakeX, forward
 from tests.fake_x import load as load_x
 from tests.test_daemon import count, query, run_bot, wait_for
 from tests.test_faults import assert_once_each
+from tests.test_x_daemon import run_in_thread_until
 
 # The replay stream's posts are on "x" too (their ids apart from the fake X's).
 REPLAY = len(ReplaySource(STREAM, 10_000).fetch(None).mentions)
@@ -93,23 +92,7 @@ def by_platform(db: Path) -> dict[str, int]:
 
 
 def run_daemon(daemon: Daemon, until: Callable[[Daemon], bool]) -> None:
-    def watch() -> None:
-        deadline = time.monotonic() + 60
-        try:
-            while not until(daemon) and time.monotonic() < deadline:
-                time.sleep(0.1)
-        finally:
-            daemon.stop()
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    watcher.start()
-    try:
-        assert daemon.run_forever() == 0  # in the main thread: it installs its signal handlers
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    watcher.join(5)
+    run_in_thread_until(daemon, until, seconds=60)
 
 
 def test_a_daemon_run_with_every_source_stores_each_post_once_and_sends_only_reads(

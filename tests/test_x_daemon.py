@@ -26,17 +26,11 @@ def fake() -> Iterator[FakeX]:
     f.stop()
 
 
-def run_daemon(write_config: Callable[..., Path], fake: FakeX, monkeypatch: pytest.MonkeyPatch,
-               until: Callable[[Daemon], bool], search: bool = False) -> Daemon:
-    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
-    section = {"enabled": True, "accounts": ["Tulpair"], "backfill_hours": 100_000, "interval_seconds": 0.2,
-               "jitter_seconds": 0, "timeout_seconds": 0.3, "max_backoff_seconds": 0.5,
-               "max_rate_limit_wait_seconds": 2, "search": {"enabled": search}}
-    daemon = Daemon(write_config(sources=f"replay: {{enabled: false}}\nx: {json.dumps(section)}\n"))
-    forward(daemon.scheduled[0].source.client, fake)  # every X source shares this one client
+def run_in_thread_until(daemon: Daemon, until: Callable[[Daemon], bool], seconds: float) -> None:
+    """Run the daemon in this (the main) thread, as run_bot.py does, until `until(daemon)` or `seconds` pass."""
 
     def watch() -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + seconds
         try:
             while not until(daemon) and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -52,6 +46,18 @@ def run_daemon(write_config: Callable[..., Path], fake: FakeX, monkeypatch: pyte
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     watcher.join(5)
+
+
+def run_daemon(write_config: Callable[..., Path], fake: FakeX, monkeypatch: pytest.MonkeyPatch,
+               until: Callable[[Daemon], bool], search: bool = False) -> Daemon:
+    monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
+    section = {"enabled": True, "accounts": ["Tulpair"], "backfill_hours": 100_000, "interval_seconds": 0.2,
+               "jitter_seconds": 0, "timeout_seconds": 0.3, "max_backoff_seconds": 0.5,
+               "max_rate_limit_wait_seconds": 2, "search": {"enabled": search}}
+    daemon = Daemon(write_config(sources=f"replay: {{enabled: false}}\nx: {json.dumps(section)}\n"))
+    forward(daemon.scheduled[0].source.client, fake)  # every X source shares this one client
+
+    run_in_thread_until(daemon, until, seconds=30)
     return daemon
 
 
