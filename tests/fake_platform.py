@@ -1,4 +1,4 @@
-"""A fake platform API on 127.0.0.1, the base of the Mastodon and Bluesky fakes: the outside world at its HTTP
+"""A fake platform API on 127.0.0.1, the base of the X, Mastodon and Bluesky fakes: the outside world at its HTTP
 edge. It records every request (so a test can prove which methods were sent), serves queued faults per endpoint
 before the normal answers, and answers JSON. A subclass says which endpoint a path is and what it answers.
 """
@@ -11,12 +11,28 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fake_x import Reply, Seen
 
 __all__ = ["FakePlatform", "Reply", "Seen"]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering: longer than the client's time-out makes a time-out
+    normal: bool = False  # serve the normal answer (a good page between two faults)
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    query: dict[str, str]
 
 
 class FakePlatform:
@@ -55,6 +71,10 @@ class FakePlatform:
     def endpoint(self, path: str) -> str:
         raise NotImplementedError
 
+    def refuse(self, method: str, headers: Mapping[str, str]) -> Reply | None:
+        """An answer given before any queued fault (a wrong method, a missing token); None lets the request on."""
+        return None
+
     def respond(self, endpoint: str, method: str, path: str, query: dict[str, list[str]], body: Any,
                 headers: Mapping[str, str]) -> Reply:
         raise NotImplementedError
@@ -66,6 +86,9 @@ class FakePlatform:
         endpoint = self.endpoint(path)
         with self._lock:
             self.seen.append(Seen(method, path, {k: v[-1] for k, v in query.items()}))
+            refused = self.refuse(method, headers)
+            if refused is not None:
+                return refused
             queued = self.faults[endpoint]
             if queued and not queued[0].normal:
                 return queued.pop(0)

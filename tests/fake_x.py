@@ -18,17 +18,17 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 import tweepy
 from requests.adapters import HTTPAdapter
+
+from tests.fake_platform import FakePlatform, Reply
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "x"
 TOKEN = "test-bearer-AAAA-not-a-real-token"
@@ -57,73 +57,37 @@ def load(name: str) -> Any:
     return _recent(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds before answering: longer than the client's time-out makes a time-out
-    normal: bool = False  # serve the normal answer (a good page between two faults)
-
-
-@dataclass(frozen=True)
-class Seen:
-    method: str
-    path: str
-    query: dict[str, str]
-
-
-class FakeX:
+class FakeX(FakePlatform):
     def __init__(self, timeline: str = "timeline.json", search: str = "search.json") -> None:
+        super().__init__()
         self.users: list[dict[str, Any]] = load("users.json")
         self.timelines = {"mentions": load(timeline), "search": load(search)}
-        self.faults: dict[str, list[Reply]] = defaultdict(list)
-        self.seen: list[Seen] = []
         self.page_size = 100
         self.rate: dict[str, str] = {}  # x-rate-limit-* headers sent with every normal answer
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def start(self) -> FakeX:
-        self.thread.start()
+        super().start()
         return self
 
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def endpoint(self, path: str) -> str:
+        """ "mentions", "search" or "users" (the names `fail` takes), else the path itself."""
+        return _endpoint(path)
 
-    def fail(self, endpoint: str, *replies: Reply) -> None:
-        """Queue answers for `endpoint` ("mentions", "search", "users") served before the normal ones."""
-        with self._lock:
-            self.faults[endpoint].extend(replies)
+    def refuse(self, method: str, headers: Mapping[str, str]) -> Reply | None:
+        if method != "GET":
+            return Reply(405, {"title": "Method Not Allowed", "detail": "the fake X accepts GET only"})
+        if headers.get("authorization") != f"Bearer {TOKEN}":
+            return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                               "detail": "Unauthorized"})
+        return None
 
-    def calls(self, endpoint: str) -> list[Seen]:
-        return [s for s in self.seen if _endpoint(s.path) == endpoint]
-
-    def answer(self, method: str, path: str, query: dict[str, str], auth: str | None) -> Reply:
-        with self._lock:
-            self.seen.append(Seen(method, path, query))
-            endpoint = _endpoint(path)
-            if method != "GET":
-                return Reply(405, {"title": "Method Not Allowed", "detail": "the fake X accepts GET only"})
-            if auth != f"Bearer {TOKEN}":
-                return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
-                                   "detail": "Unauthorized"})
-            if self.faults[endpoint] and not self.faults[endpoint][0].normal:
-                return self.faults[endpoint].pop(0)
-            if self.faults[endpoint]:
-                self.faults[endpoint].pop(0)
+    def respond(self, endpoint: str, method: str, path: str, query: dict[str, list[str]], body: Any,
+                headers: Mapping[str, str]) -> Reply:
+        last = {k: v[-1] for k, v in query.items()}
         if endpoint == "users":
-            return Reply(200, self._users(query.get("usernames", "")), dict(self.rate))
+            return Reply(200, self._users(last.get("usernames", "")), dict(self.rate))
         if endpoint in self.timelines:
-            return Reply(200, self._page(self.timelines[endpoint], query), dict(self.rate))
+            return Reply(200, self._page(self.timelines[endpoint], last), dict(self.rate))
         return Reply(404, {"title": "Not Found Error", "detail": f"no route {path}"})
 
     def _users(self, usernames: str) -> dict[str, Any]:
@@ -162,35 +126,6 @@ class FakeX:
         if timeline.get("errors") and page:
             body["errors"] = timeline["errors"]
         return body
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _any(self) -> None:
-                parts = urlsplit(self.path)
-                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-                reply = fake.answer(self.command, parts.path, query, self.headers.get("Authorization"))
-                if reply.delay:
-                    time.sleep(reply.delay)
-                body = b"" if reply.body is None else json.dumps(reply.body).encode()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("content-type", "application/json; charset=utf-8")
-                    self.send_header("content-length", str(len(body)))
-                    for k, v in reply.headers.items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a time-out test)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
 
 
 def _endpoint(path: str) -> str:
