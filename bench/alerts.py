@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from alert_streams import everyday  # noqa: E402
+
 from bot.alerts import AlertEngine  # noqa: E402
+from bot.config.settings import parse_settings  # noqa: E402
 from bot.mention import Author, Mention  # noqa: E402
-from bot.settings import parse_settings  # noqa: E402
 from bot.store import Outcome, Store  # noqa: E402
 
 CONFIG = "brand: {name: Tulpair, handles: [Tulpair, TulpairHelp], names: [Tulpair, Tulp Air]}\n"

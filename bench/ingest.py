@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.config.settings import parse_settings  # noqa: E402
 from bot.mention import Mention  # noqa: E402
 from bot.pipeline import Pipeline  # noqa: E402
-from bot.settings import parse_settings  # noqa: E402
 from bot.sources.replay import ReplaySource  # noqa: E402
 from bot.store import Outcome, Store  # noqa: E402
 from classifiers import Classifier, RuleClassifier  # noqa: E402

@@ -12,7 +12,8 @@ import json
 import time
 from pathlib import Path
 
-from bot.sources import bluesky_mapping, mastodon_mapping
+from bot.sources.bluesky import mapping as bluesky_mapping
+from bot.sources.mastodon import mapping as mastodon_mapping
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest import TEXTS  # noqa: E402
+
 from bot.mention import Author, Mention  # noqa: E402
 from bot.store import Outcome, Store  # noqa: E402
 
@@ -176,9 +177,9 @@ def work(store: Store, clock: Clock, rng: random.Random, item_id: int, entered: 
 
 def serve(db: Path, port_file: Path) -> int:
     """The server process: the review app with the ops endpoints mounted, exactly as the daemon serves them."""
+    from bot.config.settings import parse_settings
     from bot.ops.app import wsgi_app
     from bot.ops.state import ServiceState
-    from bot.settings import parse_settings
     from bot.web import WebServer
 
     settings = parse_settings(CONFIG.format(db=db, port=0), base_dir=db.parent)

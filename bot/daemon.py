@@ -20,14 +20,13 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.alerts import AlertEngine, check_webhooks
-from bot.classifier_choice import build_classifier
+from bot.config.reload import ConfigWatcher
+from bot.config.settings import Settings, load_settings
 from bot.errors import StoreError, WebcareError
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline, PollResult
-from bot.reload import ConfigWatcher
-from bot.settings import Settings, load_settings
-from bot.sources.registry import Scheduled, build_sources
 from bot.store import Store
+from bot.wiring import Scheduled, build_classifier, build_sources
 
 if TYPE_CHECKING:
     from bot.web import WebServer
@@ -199,7 +198,7 @@ class Daemon:
         self.stopping.set()
 
     def reload_config(self, force: bool = False) -> bool:
-        """Take a changed, valid config file into use (bot/reload.py); True when the settings changed."""
+        """Take a changed, valid config file into use (bot/config/reload.py); True when the settings changed."""
         new = self.watcher.poll(force)
         if new is None:
             return False

@@ -4,18 +4,18 @@ an exit code, not a traceback."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
-import logging
 import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
 from bot.errors import ConfigError, SourceAuthError, WebcareError
 from bot.logs import configure_logging
 from bot.redaction import redact
-from bot.settings import load_settings
 
 log = logging.getLogger("bot")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.config.settings import Settings
 from bot.mention import Mention
-from bot.phrases import matcher_of
-from bot.settings import Settings
+from bot.text.phrases import matcher_of
 
 __all__ = ["FILTERS", "filter_reason", "text_length"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot.config.settings import Settings
 from bot.redaction import SecretFilter
-from bot.settings import Settings
 
 
 def configure_logging(settings: Settings | None = None, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["Author", "HandleMention", "Mention", "clean_text", "find_handles", "fold", "parse_time"]
+__all__ = ["Author", "HandleMention", "Mention", "clean_text", "find_handles", "parse_time"]
 
 # An @handle as X and most platforms spell it: letters, digits, underscore, not glued to a word before it
 # (so an e-mail address is not a mention).
@@ -230,14 +229,3 @@ def clean_text(text: str) -> str:
     """`text` with lone surrogates (from hostile or broken JSON) replaced by U+FFFD, so it can be stored as
     UTF-8; valid surrogate pairs become the characters they encode."""
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-_VARIATION_SELECTORS = frozenset("\ufe0e\ufe0f")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Één' and 'een', 'Café' and 'cafe' read the same. Emoji variation
-    selectors go too, so '☀️' and '☀' are one keyword. Filters, priority rules and the classifier's cues all
-    match words on folded text."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _VARIATION_SELECTORS)

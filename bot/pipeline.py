@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from bot.config.settings import Settings
 from bot.errors import SourceError
 from bot.filters import filter_reason, own_account
 from bot.mention import Mention
 from bot.router import JOIN_LABELS, route
-from bot.settings import Settings
 from bot.sources import Source
 from bot.store import Outcome, Store
 from classifiers import Brand, Classifier, Decision

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from bot.config.settings import Settings
 from bot.mention import Mention
-from bot.phrases import matcher_of
-from bot.settings import Settings
 from bot.store.records import Conversation
+from bot.text.phrases import matcher_of
 from classifiers import Decision, Label, Priority
 
 __all__ = ["JOIN_LABELS", "Route", "apply_priority_rules", "route"]

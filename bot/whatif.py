@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.classifier_choice import build_classifier
+from bot.config.settings import Settings
 from bot.filters import filter_reason
 from bot.mention import Mention
 from bot.pipeline import brand_of
 from bot.router import route
-from bot.settings import Settings
+from bot.wiring import build_classifier
 from classifiers import Brand, Classifier
 
 __all__ = ["Change", "Verdict", "WhatIf", "compare", "judge"]

@@ -1,38 +1,16 @@
-"""The classifier's vocabulary: labels, priorities, the brand it judges for, and the `Decision` it returns."""
+"""What the classifier is given and gives back: the brand it judges for and the `Decision` (its labels and
+priorities are the product's vocabulary, `bot.vocabulary`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol
 
 from bot.mention import Mention
+from bot.vocabulary import LABELS, Label, Priority
 
-
-class Label(StrEnum):
-    QUEUE = "queue"  # addressed to the brand and needs care
-    DIRECT_OTHER = "direct_other"  # addressed to the brand, nothing to act on
-    ABOUT = "about"  # the brand discussed with others or the public
-    IRRELEVANT = "irrelevant"  # no real brand reference, spam, the brand's own posts
-
-
-LABELS: tuple[Label, ...] = tuple(Label)
-
-
-class Priority(StrEnum):
-    URGENT = "urgent"
-    HIGH = "high"
-    NORMAL = "normal"
-    LOW = "low"
-
-    @property
-    def rank(self) -> int:
-        """0 for urgent .. 3 for low: sorts the most pressing first."""
-        return list(Priority).index(self)
-
-    def raised_to(self, other: Priority) -> Priority:
-        return other if other.rank < self.rank else self
+__all__ = ["LABELS", "Brand", "Classifier", "Decision", "Label", "Priority"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.mention import Mention, fold
+from bot.mention import Mention
+from bot.text.folding import fold
+from bot.text.phrases import word_pattern
 from classifiers.decision import Brand
 
 __all__ = ["FEATURE_NAMES", "Signals", "extract", "normalise_text", "word_pattern"]
@@ -19,12 +21,6 @@ _LINK = re.compile(r"https?://\S+|www\.\S+|\{link\}", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
 # The same, with what may qualify it on Mastodon and Bluesky: @tulpair@mastodon.social, @tulpair.bsky.social.
 _QUALIFIED_HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})(@[\w-]+(?:\.[\w-]+)+|(?:[\w-]*\.[\w-]+)+)?")
-
-
-def word_pattern(*phrases: str, at_end: bool = False) -> re.Pattern[str]:
-    """A pattern matching any of the phrases as whole words (after `fold`); `at_end`: only as the last words."""
-    body = "|".join(sorted((re.escape(fold(p)).replace(r"\ ", r"\s+") for p in phrases), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{body})" + (r"\W*$" if at_end else r"(?!\w)"))
 
 
 SECOND_PERSON = word_pattern(

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.mention import fold
+from bot.text.folding import fold
+from bot.text.phrases import word_pattern
 from classifiers.decision import Priority
-from classifiers.features import COMPLAINT, REQUEST, word_pattern
+from classifiers.features import COMPLAINT, REQUEST
 
 __all__ = ["assess_priority"]
 

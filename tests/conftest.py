@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.settings import Settings, load_settings
+from bot.config.settings import Settings, load_settings
 from bot.store import Store
 from tests.fake_x import FakeX, RefusingProxy
 

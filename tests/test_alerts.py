@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from alert_streams import stream, utc_now, write_replay
+
 from bot.alerts import AlertEngine, check_webhooks
 from bot.alerts.webhook import Event, body
+from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError
 from bot.pipeline import Pipeline
-from bot.settings import Settings, load_settings
 from bot.sources.replay import ReplaySource
 from bot.store import AlertRecord, Store
 from classifiers import RuleClassifier

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.classifier_choice import build_classifier
 from bot.cli import main
+from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceUnavailable
 from bot.mention import Mention
 from bot.pipeline import Pipeline, brand_of
-from bot.settings import Settings, load_settings
-from bot.sources.bluesky import BlueskyMentionsSource, build_bluesky_source, build_bluesky_sources
-from bot.sources.bluesky_mapping import char_offset
+from bot.sources.bluesky.mapping import char_offset
+from bot.sources.bluesky.source import BlueskyMentionsSource, build_bluesky_source, build_bluesky_sources
 from bot.store import Store
+from bot.wiring import build_classifier
 from classifiers.features import normalise_text
 from tests.fake_bluesky import APP_PASSWORD, DATA, TOO_MANY, UNAVAILABLE, FakeBluesky, Reply, reset_in
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.config.settings import load_settings
 from bot.mention import Author, Mention, find_handles
-from bot.settings import load_settings
 from bot.store import Outcome, Store
 from classifiers import Brand, Classifier, Label, Priority, RuleClassifier
 from classifiers.encoder import DEFAULT_SHA256, Encoder, EncoderError

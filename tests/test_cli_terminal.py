@@ -10,8 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
-from bot.settings import load_settings
 
 CLEAR, TITLE, LINK = "\x1b[2J", "\x1b]0;pwned\x07", "\x1b]8;;https://evil.example/\x1b\\here\x1b]8;;\x1b\\"
 

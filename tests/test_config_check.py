@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.config.settings import load_settings
 from bot.errors import ConfigError, SourceError
-from bot.settings import load_settings
 from bot.sources.replay import ReplaySource
 from tests.conftest import ROOT
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.settings import load_settings
+from bot.config.settings import load_settings
 from bot.sources.replay import mention_from_line
 from bot.store import Store
 from tests.conftest import FIXTURES

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from bot.cli import main
-from bot.config_reference import render_reference
-from bot.secret_scan import secret_warnings
-from bot.settings import load_settings
+from bot.config.reference import render_reference
+from bot.config.secret_scan import secret_warnings
+from bot.config.settings import load_settings
 from tests.conftest import ROOT
 
 REFERENCE = ROOT / "docs" / "configuration.md"

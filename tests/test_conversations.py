@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
 from bot.errors import HeldByAnother, InvalidTransition, NotAllowed
-from bot.settings import load_settings
 from bot.store import QueueSearch, Store
 from bot.store.users import ROLES
 

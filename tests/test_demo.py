@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
-from bot.settings import load_settings
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

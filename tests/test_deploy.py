@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import load_settings
+from bot.config.settings import load_settings
 from tests.fake_x import TOKEN, RefusingProxy
 from tests.test_daemon import ROOT, wait_for
 from tests.test_ops import get

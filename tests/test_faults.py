@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.settings import Settings, load_settings
 from bot.mention import Mention
 from bot.ops import Metrics
 from bot.pipeline import Pipeline
-from bot.settings import Settings, load_settings
 from bot.sources.replay import ReplaySource
 from bot.store import MAX_ATTEMPTS, Store
 from classifiers import Brand, Decision, RuleClassifier

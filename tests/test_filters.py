@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.settings import Settings, load_settings
 from bot.filters import filter_reason, text_length
 from bot.mention import Author, Mention, find_handles
-from bot.settings import Settings, load_settings
 
 
 def mention(text: str, *, author: str = "reiziger", lang: str | None = "nl", is_repost: bool = False) -> Mention:

@@ -12,8 +12,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
-from bot.settings import load_settings
 
 NOW = "2026-11-20T08:00:00Z"
 THEIR_TEXT = "@Tulpair mijn koffer Zq81 is weg sinds Schiphol"

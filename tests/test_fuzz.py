@@ -13,11 +13,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.config.settings import Settings, parse_settings
 from bot.errors import ConfigError
 from bot.pipeline import Pipeline
-from bot.settings import Settings, parse_settings
 from bot.sources.replay import ReplaySource
-from bot.sources.x_mapping import BrandAccounts, map_page
+from bot.sources.x.mapping import BrandAccounts, map_page
 from bot.store import Store
 from classifiers import RuleClassifier
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import requests
 
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
 from bot.ops import OpsServer, wsgi_app
-from bot.settings import load_settings
 from tests.conftest import STREAM
 
 

@@ -15,15 +15,15 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main as cli
+from bot.config.settings import Settings, load_settings
 from bot.daemon import Daemon
 from bot.entry import main as run_bot
 from bot.errors import ConfigError, SourceUnavailable
 from bot.pipeline import Pipeline
-from bot.settings import Settings, load_settings
-from bot.sources.registry import Scheduled
-from bot.sources.x import build_x_sources
-from bot.sources.x_client import build_client
+from bot.sources.x.client import build_client
+from bot.sources.x.source import build_x_sources
 from bot.store import Store
+from bot.wiring import Scheduled
 from classifiers import RuleClassifier
 from tests.conftest import run_forever_here
 from tests.fake_x import TOKEN, FakeX, Reply, forward

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.classifier_choice import build_classifier
 from bot.cli import main
+from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceUnavailable
 from bot.mention import Mention
 from bot.pipeline import Pipeline, brand_of
-from bot.settings import Settings, load_settings
-from bot.sources.mastodon import MastodonPoller, build_mastodon_source, build_mastodon_sources
+from bot.sources.mastodon.source import MastodonPoller, build_mastodon_source, build_mastodon_sources
 from bot.store import Store
-from bot.terms import terms
+from bot.text.terms import terms
+from bot.wiring import build_classifier
 from classifiers.features import extract, normalise_text
 from tests.fake_mastodon import DATA, TOKEN, TOO_MANY, UNAVAILABLE, FakeMastodon, Reply, reset_in
 

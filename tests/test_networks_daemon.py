@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
 from bot.logs import configure_logging
-from bot.settings import load_settings
 from bot.sources.replay import ReplaySource
-from bot.sources.x import XMentionsSource
+from bot.sources.x.source import XMentionsSource
 from bot.store import Store
 from tests.conftest import STREAM
 from tests.fake_bluesky import APP_PASSWORD, UNAVAILABLE, FakeBluesky, Reply

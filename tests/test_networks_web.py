@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from web_support import AGENT, AGENT_PASSWORD, fill, log_in, serving
 
+from bot.config.settings import Settings
 from tests.fake_bluesky import APP_PASSWORD, FakeBluesky
 from tests.fake_mastodon import TOKEN, FakeMastodon
-from bot.settings import Settings
 from tests.test_networks_daemon import config, fakes  # noqa: F401  (the fixture)
-from web_support import AGENT, AGENT_PASSWORD, fill, log_in, serving
 
 
 @pytest.fixture

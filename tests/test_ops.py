@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -25,10 +25,10 @@ from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.cli import main
+from bot.config.settings import Settings, load_settings
 from bot.logs import configure_logging
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline
-from bot.settings import Settings, load_settings
 from bot.sources.replay import ReplaySource
 from bot.store import AlertRecord, Store
 from classifiers import RuleClassifier

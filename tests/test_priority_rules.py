@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot.config.settings import load_settings
 from bot.mention import Author, Mention, find_handles
 from bot.router import route
-from bot.settings import load_settings
 from classifiers import Decision, Label, Priority
 
 RULES = """\

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import requests
 from sqlite_utils import Database
+from web_support import AGENT, AGENT_PASSWORD, fill, log_in
 
+from bot.config.settings import load_settings
 from bot.mention import Author, Mention
 from bot.ops.app import wsgi_app
 from bot.ops.state import ServiceState
-from bot.settings import load_settings
 from bot.store import Outcome, Store
 from bot.web import WebServer
-from web_support import AGENT, AGENT_PASSWORD, fill, log_in
 
 LARGE = ("mentions", "decisions", "queue_items", "audit_log", "feedback")
 # A plan line that reads a whole large table: "SCAN mentions", "SCAN m" (an alias). "SCAN ... USING INDEX"

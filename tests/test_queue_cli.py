@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.config.settings import load_settings
 from bot.daemon import Daemon
 from bot.mention import Author, Mention, find_handles
-from bot.settings import load_settings
 from bot.store import MAX_ATTEMPTS, Outcome, Store
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.config.settings import Settings, load_settings
 from bot.errors import SourceAuthError
 from bot.logs import configure_logging
 from bot.ops import OpsServer, ServiceState, wsgi_app
 from bot.pipeline import Pipeline
-from bot.settings import Settings, load_settings
-from bot.sources.x import build_x_sources
-from bot.sources.x_client import build_client
+from bot.sources.x.client import build_client
+from bot.sources.x.source import build_x_sources
 from bot.store import Store
 from classifiers import RuleClassifier
 from tests.fake_x import TOKEN, FakeX, Reply, forward

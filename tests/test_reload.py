@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.settings import load_settings
 from bot.errors import ConfigError
-from bot.settings import load_settings
 from tests.conftest import STREAM
 from tests.test_daemon import query, run_bot, wait_for
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-
 from alert_streams import Generated, stream, utc_now
-from bot.spikes import find_spikes
-from bot.terms import count_terms, terms
+
+from bot.alerts.spikes import find_spikes
+from bot.text.terms import count_terms, terms
 from bot.web.listening import listen
 
 BRAND = ["Tulpair", "Tulp Air", "TulpairHelp"]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.config.settings import Settings
 from bot.entry import main as run_bot
-from bot.settings import Settings
 from bot.store import Store, base
 from tests.web_support import AGENT, AGENT_PASSWORD, csrf_token, fill, log_in, serving
 

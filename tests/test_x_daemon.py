@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.daemon import Daemon
-from bot.sources.x import XMentionsSource
+from bot.sources.x.source import XMentionsSource
 from tests.fake_x import TOKEN, TOO_MANY, UNAVAILABLE, FakeX, Reply, forward, load, reset_in
 
 TIMELINE = load("timeline.json")

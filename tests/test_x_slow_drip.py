@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from bot.alerts.webhook import deliver
+from bot.config.settings import Settings, load_settings
 from bot.daemon import Daemon
 from bot.errors import SourceUnavailable
-from bot.settings import Settings, load_settings
-from bot.sources.registry import Scheduled
-from bot.sources.x import build_x_sources
-from bot.sources.x_client import build_client
+from bot.sources.x.client import build_client
+from bot.sources.x.source import build_x_sources
+from bot.wiring import Scheduled
 from tests.conftest import run_forever_here
 from tests.fake_x import TOKEN, forward
 

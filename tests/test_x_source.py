@@ -12,18 +12,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.classifier_choice import build_classifier
 from bot.cli import main
+from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from bot.mention import Mention
 from bot.pipeline import Pipeline
-from bot.settings import Settings, load_settings
-from bot.sources.x import XMentionsSource, XSearchSource, build_x_sources, search_query
-from bot.sources.x_check import check_x
-from bot.sources.x_client import build_client
+from bot.sources.x.check import check_x
+from bot.sources.x.client import build_client
+from bot.sources.x.source import XMentionsSource, XSearchSource, build_x_sources, search_query
 from bot.store import Store
-from tests.fake_x import (TOKEN, TOO_MANY, UNAVAILABLE, FakeX, RefusingProxy, Reply, forward, load, reset_in,
-                          served_time)
+from bot.wiring import build_classifier
+from tests.fake_x import TOKEN, TOO_MANY, UNAVAILABLE, FakeX, RefusingProxy, Reply, forward, load, reset_in, served_time
 
 ENV = {"X_BEARER_TOKEN": TOKEN}
 TIMELINE = load("timeline.json")
@@ -123,7 +122,7 @@ def test_errors_array_is_logged_and_the_rest_kept(x_settings: Callable[..., Sett
                                                  caplog: pytest.LogCaptureFixture) -> None:
     page = load("page_deleted_reference.json")
     fake.fail("mentions", Reply(200, page))
-    with caplog.at_level(logging.WARNING, logger="bot.sources.x"):
+    with caplog.at_level(logging.WARNING, logger="bot.sources.x.source"):
         batch = sources(x_settings(), fake)[0].fetch("1")
     deleted = page["errors"][0]["resource_id"]
     assert f"x:mentions:Tulpair: X left out 1 item(s), the rest is kept: tweet {deleted}: Not Found Error" \

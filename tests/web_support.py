@@ -10,8 +10,8 @@ from pathlib import Path
 
 import requests
 
+from bot.config.settings import Settings, load_settings
 from bot.daemon import Daemon
-from bot.settings import Settings, load_settings
 from bot.store import Store
 from bot.web import WebServer
 from bot.web.accounts import add_user

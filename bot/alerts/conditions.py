@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.settings_alerts import Alerts
-from bot.spikes import Spike
+from bot.alerts.spikes import Spike
+from bot.config.section_alerts import Alerts
 
 __all__ = ["Alert", "SourceFacts", "classifier_alerts", "error_alerts", "overdue_alerts", "quiet_alerts",
            "spike_alerts"]

@@ -16,14 +16,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from bot.alerts.conditions import (Alert, SourceFacts, classifier_alerts, error_alerts, overdue_alerts,
-                                   quiet_alerts, spike_alerts)
+from bot.alerts.conditions import (
+    Alert,
+    SourceFacts,
+    classifier_alerts,
+    error_alerts,
+    overdue_alerts,
+    quiet_alerts,
+    spike_alerts,
+)
+from bot.alerts.spikes import find_spikes
 from bot.alerts.webhook import Event, body, deliver
+from bot.config.settings import Settings
 from bot.errors import ConfigError
-from bot.settings import Settings
-from bot.spikes import find_spikes
 from bot.store import AlertRecord, Store
-from bot.terms import TermCounts, count_terms
+from bot.text.terms import TermCounts, count_terms
 
 log = logging.getLogger(__name__)
 

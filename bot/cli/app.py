@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
+from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError, WebcareError
-from bot.printable import printable
 from bot.redaction import redact
-from bot.settings import Settings, load_settings
 from bot.store import Store
+from bot.text.printable import printable
 
 DEFAULT_CONFIG = Path("config/default.yaml")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +69,7 @@ def handles_errors(fn: F) -> F:
 def say(line: str) -> None:
     """Print a line that holds stored text (handles, names, URLs, notes, reasons, posts) the way the web app
     shows it: control characters and hidden formatting as visible symbols, so a post cannot clear the screen,
-    retitle the window or plant a link in the terminal (bot/printable.py). Tabs and newlines stay."""
+    retitle the window or plant a link in the terminal (bot/text/printable.py). Tabs and newlines stay."""
     click.echo(printable(line))
 
 

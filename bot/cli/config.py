@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app
-from bot.config_reference import render_reference
+from bot.config.reference import render_reference
+from bot.config.secret_scan import secret_warnings
+from bot.config.settings import load_settings
 from bot.errors import WebcareError
-from bot.secret_scan import secret_warnings
-from bot.settings import load_settings
 from bot.whatif import Change, WhatIf, compare
 
 REFERENCE = Path("docs/configuration.md")

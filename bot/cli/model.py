@@ -10,7 +10,7 @@ import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app
 from bot.errors import WebcareError
-from bot.printable import printable, shorten
+from bot.text.printable import printable, shorten
 from classifiers.corpus import CorpusError, Example, example_from_record, read_examples
 from classifiers.decision import Decision
 from classifiers.trained import DEFAULT_HEAD

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from bot.cli.app import Context, handles_errors, main, pass_app, say
-from bot.sources import bluesky, mastodon
+from bot.sources.bluesky import source as bluesky
+from bot.sources.mastodon import source as mastodon
 
 
 @main.group("mastodon")

@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app, say
-from bot.due import due_words, when
 from bot.errors import WebcareError
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch
+from bot.text.due import due_words, when
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from bot.cli.app import Context, handles_errors, main, pass_app
-from bot.sources.x_check import check_x
-from bot.sources.x_client import build_client
+from bot.sources.x.check import check_x
+from bot.sources.x.client import build_client
 
 
 @main.group("x")

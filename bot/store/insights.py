@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.printable import LIST_LIMIT
 from bot.store.base import BaseStore, cut_bytes, cut_columns, cut_text, like_pattern
+from bot.text.printable import LIST_LIMIT
 
 ABOUT_TEXT_LIMIT = 2_000  # characters of a post that listening reads for its terms
 

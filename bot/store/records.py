@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from bot.vocabulary import Priority, Status
 
-class Status(StrEnum):
-    NEW = "new"
-    CLAIMED = "claimed"
-    RESOLVED = "resolved"
-    DISMISSED = "dismissed"
-
-
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+PRIORITY_RANK = {p.value: p.rank for p in Priority}
 
 
 @dataclass(frozen=True)

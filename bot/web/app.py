@@ -20,12 +20,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from bot.due import due_words, stored_time, when
+from bot.config.settings import Settings
 from bot.errors import NotFound
-from bot.printable import LIST_LIMIT, printable, shorten
 from bot.redaction import redact
-from bot.settings import Settings
 from bot.store import Store
+from bot.text.due import due_words, stored_time, when
+from bot.text.printable import LIST_LIMIT, printable, shorten
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from bot.export import csv_text
-from bot.terms import TermCounts, brand_ignore, stop_words
+from bot.text.terms import TermCounts, brand_ignore, stop_words
 from bot.web import stats as st
 from bot.web.app import settings, store
 from bot.web.charts import stacked_bars

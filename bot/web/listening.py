@@ -1,7 +1,7 @@
 """Listening: how many mentions were about the brand each day, and the words and two-word phrases that rose
 this week against the week before. A pure function of (day, text) pairs; it answers no one.
 
-Terms and the test are those of the spike alerts (bot/terms.py, bot/spikes.py): the same stop words, and a term
+Terms and the test are those of the spike alerts (bot/text/terms.py, bot/alerts/spikes.py): the same stop words, and a term
 rises when its count is unlikely under its share of last week's posts, so a busier week lifts nothing by itself.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.spikes import RisingTerm, rising_terms
-from bot.terms import TermCounts, brand_ignore, stop_words, terms
+from bot.alerts.spikes import RisingTerm, rising_terms
+from bot.text.terms import TermCounts, brand_ignore, stop_words, terms
 
 __all__ = ["Listening", "day_terms", "listen", "rank"]
 

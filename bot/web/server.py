@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 
 from waitress.server import create_server
 
+from bot.config.settings import Settings
 from bot.errors import ConfigError
-from bot.settings import Settings
 from bot.store import Store
 from bot.web.app import WSGIApp, build_wsgi, create_app
 

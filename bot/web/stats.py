@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from bot.due import span
 from bot.store import QueueTimes
+from bot.text.due import span
 
 LABELS = ("queue", "direct_other", "about", "irrelevant", "filtered")
 PRIORITIES = ("urgent", "high", "normal", "low")

@@ -17,10 +17,10 @@ import requests
 import tweepy
 
 from bot.bounded_http import BoundedSession, Cancelled
+from bot.config.settings import XSource as XSettings
 from bot.errors import RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from bot.redaction import add_secrets
-from bot.settings import XSource as XSettings
-from bot.sources.x_pacing import Backoff, RateState, rate_state, retry_at_after_429
+from bot.sources.x.pacing import Backoff, RateState, rate_state, retry_at_after_429
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class XApi:
     def __init__(self, client: tweepy.Client, settings: XSettings, where: str, backoff: Backoff | None) -> None:
         if client.return_type is not requests.Response:
             raise TypeError("the X source needs a tweepy.Client made with return_type=requests.Response "
-                            "(bot.sources.x_client.build_client makes one)")
+                            "(bot.sources.x.client.build_client makes one)")
         self.client = client
         self.settings = settings
         self.where = where

@@ -12,8 +12,8 @@ import hashlib
 import logging
 from pathlib import Path
 
+from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError
-from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

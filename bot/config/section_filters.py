@@ -1,7 +1,7 @@
 """The config sections marketers tune most: `filters` (which stored mentions are worth classifying) and
-`priority_rules` (words that raise a queued mention's priority). Part of the schema in `bot.settings`.
+`priority_rules` (words that raise a queued mention's priority). Part of the schema in `bot.config.settings`.
 
-A leaf module like `bot.settings`: every keyword and pattern is checked here, so a bad regular expression is
+A leaf module like `bot.config.settings`: every keyword and pattern is checked here, so a bad regular expression is
 refused with its file and line before it can take effect.
 """
 

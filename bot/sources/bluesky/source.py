@@ -25,14 +25,14 @@ from atproto import Client, models
 from atproto_client import exceptions as at_errors
 from atproto_client.request import Request
 
+from bot.config.settings import BlueskySource as BlueskySettings
+from bot.config.settings import Settings
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from bot.mention import Mention, parse_time
-from bot.settings import BlueskySource as BlueskySettings
-from bot.settings import Settings
 from bot.sources.base import Batch, Reject
-from bot.sources.bluesky_mapping import PAGE_SIZE, BrandAccount, map_notifications, newest_of, split_new
-from bot.sources.bluesky_messages import BlueskyMessagesSource
-from bot.sources.bluesky_search import BlueskySearchSource
+from bot.sources.bluesky.mapping import PAGE_SIZE, BrandAccount, map_notifications, newest_of, split_new
+from bot.sources.bluesky.messages import BlueskyMessagesSource
+from bot.sources.bluesky.search import BlueskySearchSource
 from bot.sources.credentials import from_environment
 from bot.sources.pacing import Backoff, RateState, RetryGate, header_time, next_pause, rate_state, retry_at_after_429
 

@@ -2,7 +2,7 @@
 case, with or without accents ("cafe" finds "Café"), inside hashtags and handles as the whole tag ("koffer"
 finds "#koffer", not "#kofferkwijt"). Used by the filters and the router's priority rules.
 
-It imports only `bot.mention` (for `fold`).
+Part of the text leaf: it imports only `bot.text.folding`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.mention import fold
+from bot.text.folding import fold
 
-__all__ = ["PhraseMatcher", "fold", "matcher", "matcher_of"]
+__all__ = ["PhraseMatcher", "fold", "matcher", "matcher_of", "word_pattern"]
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -22,6 +22,14 @@ def _phrase_regex(phrase: str) -> str:
     # character ("#tulpair", "🌷") still may not be glued to a word on its other side.
     words = fold(phrase).split()
     return r"\s+".join(re.escape(w) for w in words)
+
+
+def word_pattern(*phrases: str, at_end: bool = False) -> re.Pattern[str]:
+    """A pattern matching any of the phrases as whole words in folded text (`fold`), longest first so "geen
+    bereik" wins over "geen"; `at_end`: only as the last words. The config's keywords and the classifier's
+    cues are both matched with it."""
+    body = "|".join(sorted((_phrase_regex(p) for p in phrases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})" + (r"\W*$" if at_end else r"(?!\w)"))
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,7 @@ def matcher(keywords: tuple[str, ...] = (), patterns: tuple[str, ...] = ()) -> P
     kept = tuple(k for k in keywords if k.strip())
     words = None
     if kept:
-        # Longest first, so "geen bereik" wins over "geen".
-        body = "|".join(sorted((_phrase_regex(k) for k in kept), key=len, reverse=True))
-        words = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+        words = word_pattern(*kept)
     regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
     return PhraseMatcher(kept, tuple(patterns), words, regexes)
 

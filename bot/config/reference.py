@@ -1,4 +1,4 @@
-"""The reference of every config key (docs/configuration.md), generated from the schema in `bot.settings`, so
+"""The reference of every config key (docs/configuration.md), generated from the schema in `bot.config.settings`, so
 it cannot drift from what the bot accepts: `webcare config docs` writes it, and a test fails when the file is
 out of date."""
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 
 __all__ = ["render_reference"]
 
@@ -22,7 +22,7 @@ HEADER = """\
 # Configuration reference
 
 Every key of a config file (`config/*.yaml`), with its type, default and an example. Generated from the schema
-in `bot/settings.py` by `webcare config docs`; do not edit by hand. Check a file with
+in `bot/config/settings.py` by `webcare config docs`; do not edit by hand. Check a file with
 `webcare config check FILE`; see what a change would do with `webcare config diff FILE`. Relative paths are
 relative to the config file (`storage.database` to `storage.state_dir` when that is set). Keywords match whole
 words in any case, with or without accents, also inside hashtags; patterns are Python regular expressions,

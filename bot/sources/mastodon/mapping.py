@@ -2,7 +2,7 @@
 
 Handles are qualified with their server (`tulpair@mastodon.social`): a local account's `acct` is only its
 username, so the server is taken from its profile URL. The text is the status's HTML made plain
-(bot/sources/mastodon_html.py), with every @mention written out qualified, so positions count Python characters
+(bot/sources/mastodon/html.py), with every @mention written out qualified, so positions count Python characters
 of that text. Mastodon's reply box prefills the replied-to author and the handles of the post replied to: the
 leading run of those handles is inherited, not typed. A `direct` status is a direct message.
 """
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from bot.mention import Author, HandleMention, Mention, parse_time
 from bot.sources.base import Reject
-from bot.sources.mastodon_html import html_to_text
+from bot.sources.mastodon.html import html_to_text
 
 __all__ = ["BrandAccount", "map_notifications", "map_statuses", "mention_from_status", "plain", "qualify"]
 

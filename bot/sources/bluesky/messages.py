@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from atproto import models
 
+from bot.config.settings import BlueskySource as BlueskySettings
 from bot.mention import Author, Mention, parse_time
-from bot.settings import BlueskySource as BlueskySettings
 from bot.sources.base import Batch, Reject
-from bot.sources.bluesky_mapping import text_handles
+from bot.sources.bluesky.mapping import text_handles
 from bot.sources.pacing import RetryGate, next_pause
 
 if TYPE_CHECKING:
-    from bot.sources.bluesky import BlueskyApi
+    from bot.sources.bluesky.source import BlueskyApi
 
 log = logging.getLogger(__name__)
 

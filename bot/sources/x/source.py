@@ -16,14 +16,14 @@ from typing import Any, Protocol
 
 import tweepy
 
+from bot.config.settings import Settings
+from bot.config.settings import XSource as XSettings
 from bot.errors import ConfigError, SourceError
 from bot.mention import Mention
-from bot.settings import Settings
-from bot.settings import XSource as XSettings
 from bot.sources.base import Batch, Reject
-from bot.sources.x_client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, Page, XApi, build_client
-from bot.sources.x_mapping import BrandAccounts, map_page
 from bot.sources.pacing import Backoff, RetryGate, next_pause
+from bot.sources.x.client import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, Page, XApi, build_client
+from bot.sources.x.mapping import BrandAccounts, map_page
 
 log = logging.getLogger(__name__)
 

@@ -1,16 +1,34 @@
-"""Which sources a config enables, built by name: the daemon schedules what this returns."""
+"""Wiring: the one place that builds the parts a config asks for, so the daemon and the what-if diff get the
+same ones. Which classifier (`build_classifier`; kept out of the classifier package, which knows no config)
+and which sources, by name (`build_sources`; the daemon schedules what it returns). To add a source: write its
+package under `bot/sources/`, add its config section in `bot/config/settings.py`, and build it here."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 from bot.sources.base import Source
-from bot.sources.bluesky import build_bluesky_sources
-from bot.sources.mastodon import build_mastodon_sources
+from bot.sources.bluesky.source import build_bluesky_sources
+from bot.sources.mastodon.source import build_mastodon_sources
 from bot.sources.replay import ReplaySource
-from bot.sources.x import UserIds, build_x_sources
+from bot.sources.x.source import UserIds, build_x_sources
+from classifiers import Classifier, RuleClassifier
+
+__all__ = ["Scheduled", "build_classifier", "build_sources"]
+
+
+def build_classifier(settings: Settings) -> Classifier:
+    """The trained classifier by default; `classifier.kind: rules` for the transparent rules alone."""
+    options = settings.classifier
+    if options.kind == "rules":
+        return RuleClassifier()
+    from classifiers.trained import TrainedClassifier
+
+    head = settings.resolve(options.model_path) if options.model_path else None
+    return TrainedClassifier(head, encoder=options.encoder, batch_size=options.batch_size,
+                             precision=options.precision)
 
 
 @dataclass(frozen=True)

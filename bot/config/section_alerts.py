@@ -1,6 +1,6 @@
 """The `alerts` config section: when the team is told that a complaint is spreading, a source went quiet, polls
 keep failing, urgent items wait past their due time or the classifier fails; and where the message goes.
-Part of the schema in `bot.settings`, a leaf like it.
+Part of the schema in `bot.config.settings`, a leaf like it.
 
 Webhook addresses are secrets (a Slack incoming-webhook URL is a credential): the config names the environment
 variable that holds one, never the address itself.

@@ -15,8 +15,8 @@ from typing import Any
 from detect_secrets import SecretsCollection
 from detect_secrets.settings import default_settings
 
+from bot.config.yaml_reading import load_yaml
 from bot.errors import ConfigError
-from bot.settings_yaml import load_yaml
 
 __all__ = ["secret_warnings"]
 

@@ -21,13 +21,13 @@ import mastodon as mastodon_py
 from mastodon import Mastodon
 
 from bot.bounded_http import BoundedSession, Cancelled
+from bot.config.settings import MastodonSource as MastodonSettings
+from bot.config.settings import Settings
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceError, SourceUnavailable
 from bot.mention import Mention, parse_time
-from bot.settings import MastodonSource as MastodonSettings
-from bot.settings import Settings
 from bot.sources.base import Batch, Reject
 from bot.sources.credentials import from_environment
-from bot.sources.mastodon_mapping import BrandAccount, map_notifications, map_statuses, qualify
+from bot.sources.mastodon.mapping import BrandAccount, map_notifications, map_statuses, qualify
 from bot.sources.pacing import Backoff, RateState, RetryGate, next_pause, retry_at_after_429
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from scipy.stats import poisson
 
-from bot.terms import TermCounts, brand_ignore, stop_words, terms
+from bot.text.terms import TermCounts, brand_ignore, stop_words, terms
 
 __all__ = ["Post", "RisingTerm", "Spike", "find_spikes", "rising_terms"]
 

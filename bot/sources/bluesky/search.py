@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 
 from atproto import models
 
+from bot.config.settings import BlueskySource as BlueskySettings
 from bot.errors import SourceError, SourceUnavailable
 from bot.mention import Mention, parse_time
-from bot.settings import BlueskySource as BlueskySettings
 from bot.sources.base import Batch, Reject
-from bot.sources.bluesky_mapping import PAGE_SIZE, BrandAccount, map_notifications, newest_of, split_new
+from bot.sources.bluesky.mapping import PAGE_SIZE, BrandAccount, map_notifications, newest_of, split_new
 from bot.sources.pacing import RetryGate, next_pause
 
 if TYPE_CHECKING:
-    from bot.sources.bluesky import BlueskyApi
+    from bot.sources.bluesky.source import BlueskyApi
 
 log = logging.getLogger(__name__)
 

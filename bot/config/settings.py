@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo,
-                      field_validator)
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator
 
+from bot.config.section_alerts import Alerts
+from bot.config.section_filters import Filters, PriorityRule
+from bot.config.yaml_reading import MAX_CONFIG_BYTES, load_yaml
 from bot.errors import ConfigError
-from bot.settings_alerts import Alerts
-from bot.settings_filters import Filters, PriorityRule
-from bot.settings_yaml import MAX_CONFIG_BYTES, load_yaml
 
 __all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "load_yaml", "parse_settings"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import tweepy
 
-from bot.settings import Settings
-from bot.sources.x import UserIds, resolve_handles, search_query
-from bot.sources.x_client import USER_FIELDS, Page, XApi
+from bot.config.settings import Settings
+from bot.sources.x.client import USER_FIELDS, Page, XApi
+from bot.sources.x.source import UserIds, resolve_handles, search_query
 
 __all__ = ["check_x"]
 

@@ -1,0 +1,60 @@
+"""The product's words, in one place: the classifier's labels, the priorities with their order, the queue
+item's status and the kinds of outcome a mention can have. The classifier, the config schema, the store, the
+web app and the CLI all import them from here; no other module writes these names by hand. A leaf (imports
+nothing of ours)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["LABELS", "OUTCOMES", "PRIORITIES", "STATUSES", "Label", "OutcomeKind", "Priority", "Status"]
+
+
+class Label(StrEnum):
+    """What the classifier says a mention is (LABELING.md)."""
+
+    QUEUE = "queue"  # addressed to the brand and needs care
+    DIRECT_OTHER = "direct_other"  # addressed to the brand, nothing to act on
+    ABOUT = "about"  # the brand discussed with others or the public
+    IRRELEVANT = "irrelevant"  # no real brand reference, spam, the brand's own posts
+
+
+class Priority(StrEnum):
+    """How soon a queued mention needs a person, most pressing first."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for urgent .. 3 for low: sorts the most pressing first."""
+        return _PRIORITY_ORDER.index(self)
+
+    def raised_to(self, other: Priority) -> Priority:
+        return other if other.rank < self.rank else self
+
+
+class Status(StrEnum):
+    """Where a queue item stands."""
+
+    NEW = "new"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class OutcomeKind(StrEnum):
+    """What the pipeline did with a stored mention."""
+
+    QUEUED = "queued"  # entered the queue (or joined an open item's conversation)
+    NOT_QUEUED = "not_queued"  # classified, and the routing policy left it out
+    FILTERED = "filtered"  # a config filter stopped it before the classifier
+
+
+LABELS: tuple[Label, ...] = tuple(Label)
+PRIORITIES: tuple[Priority, ...] = tuple(Priority)
+_PRIORITY_ORDER: tuple[Priority, ...] = PRIORITIES
+STATUSES: tuple[Status, ...] = tuple(Status)
+OUTCOMES: tuple[OutcomeKind, ...] = tuple(OutcomeKind)
