@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from bot.web.app import settings, store
+from bot.web.context import settings, store
 
 bp = Blueprint("alerts", __name__)
 

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length
 
 from bot.store import User
 from bot.web import accounts
-from bot.web.app import store
+from bot.web.context import store
 
 log = logging.getLogger(__name__)
 

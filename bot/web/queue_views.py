@@ -17,7 +17,7 @@ from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch
 from bot.text.printable import LIST_LIMIT
-from bot.web.app import store
+from bot.web.context import store
 from bot.web.auth import safe_next
 from bot.web.paging import Page, day, page_number
 

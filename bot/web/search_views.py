@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 
 from bot.errors import InvalidTransition, NotFound
 from bot.export import csv_text
-from bot.web.app import settings, store
+from bot.web.context import settings, store
 from bot.web.auth import safe_next
 from bot.web.paging import day, page_number
 

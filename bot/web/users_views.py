@@ -12,7 +12,7 @@ from flask_login import current_user
 from bot.errors import AccountError, NotFound
 from bot.store import ROLES
 from bot.web import accounts
-from bot.web.app import store
+from bot.web.context import store
 from bot.web.auth import lead_required
 
 log = logging.getLogger(__name__)
