@@ -14,8 +14,8 @@ from flask_login import login_required
 from bot.export import csv_text
 from bot.text.terms import TermCounts, brand_ignore, stop_words
 from bot.web import stats as st
-from bot.web.context import settings, store
 from bot.web.charts import stacked_bars
+from bot.web.context import settings, store
 from bot.web.listening import Listening, day_terms, rank
 from bot.web.paging import day
 

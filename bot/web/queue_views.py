@@ -6,6 +6,7 @@ re-drawn and the item's row swapped in place (the list stays put), and a plain f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -15,10 +16,10 @@ from werkzeug.exceptions import BadRequest
 
 from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
-from bot.store import QueueItem, QueueSearch
+from bot.store import QueueItem, QueueSearch, Store
 from bot.text.printable import LIST_LIMIT
-from bot.web.context import store
 from bot.web.auth import safe_next
+from bot.web.context import store
 from bot.web.paging import Page, day, page_number
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,9 @@ bp = Blueprint("queue", __name__)
 STATUSES = ("open", "new", "claimed", "resolved", "dismissed", "all")
 PRIORITIES = ("urgent", "high", "normal", "low")
 WRONG_LABELS = ("direct_other", "about", "irrelevant")
-ACTIONS = ("claim", "release", "resolve", "dismiss", "wrong", "note", "take-over", "assign")
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
+Form = Mapping[str, str]
 
 
 def _filters() -> dict[str, str]:
@@ -143,41 +144,45 @@ def pane(item_id: int) -> ResponseReturnValue:
     return render_template("_pane.html", **_pane(store().get_item(item_id)))
 
 
-def _act(item_id: int, action: str, agent: str, form: Any) -> None:
-    s = store()
-    if action == "claim":
-        s.claim(item_id, agent)
-    elif action == "release":
-        s.release(item_id, agent)
-    elif action == "resolve":
-        s.resolve(item_id, agent)
-    elif action == "dismiss":
-        s.dismiss(item_id, agent, form.get("reason", "").strip()[:500])
-    elif action == "wrong":
-        label = form.get("label", "")
-        if label not in WRONG_LABELS:
-            raise InvalidTransition(f"pick the right label for item {item_id}: one of {', '.join(WRONG_LABELS)}")
-        s.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
-    elif action == "note":
-        note = form.get("note", "").strip()[:2000]
-        if not note:
-            raise InvalidTransition("the note is empty; write something first")
-        s.add_note(item_id, agent, note)
-    elif action == "take-over":
-        s.take_over(item_id, agent)
-    elif action == "assign":
-        s.assign(item_id, agent, form.get("to", "").strip()[:64])
+def _wrong(s: Store, item_id: int, agent: str, form: Form) -> object:
+    label = form.get("label", "")
+    if label not in WRONG_LABELS:
+        raise InvalidTransition(f"pick the right label for item {item_id}: one of {', '.join(WRONG_LABELS)}")
+    return s.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
+
+
+def _note(s: Store, item_id: int, agent: str, form: Form) -> object:
+    note = form.get("note", "").strip()[:2000]
+    if not note:
+        raise InvalidTransition("the note is empty; write something first")
+    return s.add_note(item_id, agent, note)
+
+
+# What each button of the pane does: an action's name in the URL, its handler here. A name not in the table is a 404.
+Action = Callable[[Store, int, str, Form], object]
+HANDLERS: dict[str, Action] = {
+    "claim": lambda s, item_id, agent, form: s.claim(item_id, agent),
+    "release": lambda s, item_id, agent, form: s.release(item_id, agent),
+    "resolve": lambda s, item_id, agent, form: s.resolve(item_id, agent),
+    "dismiss": lambda s, item_id, agent, form: s.dismiss(item_id, agent, form.get("reason", "").strip()[:500]),
+    "wrong": _wrong,
+    "note": _note,
+    "take-over": lambda s, item_id, agent, form: s.take_over(item_id, agent),
+    "assign": lambda s, item_id, agent, form: s.assign(item_id, agent, form.get("to", "").strip()[:64]),
+}
+ACTIONS = tuple(HANDLERS)
 
 
 @bp.route("/items/<int:item_id>/<action>", methods=["POST"])
 @login_required
 def act(item_id: int, action: str) -> ResponseReturnValue:
-    if action not in ACTIONS:
+    handler = HANDLERS.get(action)
+    if handler is None:
         return render_template("error.html", title="Not found", message=f"There is no action '{action}'."), 404
     form, agent = request.form, current_user.name
     error, status = "", 200
     try:
-        _act(item_id, action, agent, form)
+        handler(store(), item_id, agent, form)
         log.info("item %d: %s by %s", item_id, action, agent)
     except NotFound as e:
         return render_template("error.html", title="Not found", message=str(e)), 404

@@ -13,8 +13,8 @@ from werkzeug.exceptions import BadRequest
 
 from bot.errors import InvalidTransition, NotFound
 from bot.export import csv_text
-from bot.web.context import settings, store
 from bot.web.auth import safe_next
+from bot.web.context import settings, store
 from bot.web.paging import day, page_number
 
 log = logging.getLogger(__name__)
