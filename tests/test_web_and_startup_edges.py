@@ -3,6 +3,7 @@ a database that cannot be opened or is locked when `--once` starts, and the Secu
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,9 +14,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.config.settings import Settings
+from bot.config.settings import Settings, load_settings
 from bot.entry import main as run_bot
+from bot.errors import CannotListen
+from bot.ops import OpsServer
 from bot.store import Store, base
+from bot.web import WebServer
 from tests.web_support import AGENT, AGENT_PASSWORD, csrf_token, fill, log_in, serving
 
 
@@ -113,3 +117,24 @@ def test_the_session_cookie_is_secure_behind_a_tls_proxy_and_by_setting(write_co
         assert "Secure" in session_cookie(base_url)
     with serving(web(trusted_proxy="127.0.0.1", secure_cookies=False)) as (base_url, _):
         assert "Secure" not in session_cookie(base_url, **https)
+
+
+def test_a_taken_port_gets_one_message_from_the_web_and_the_ops_server(write_config: Callable[..., Path]) -> None:
+    settings = load_settings(write_config())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        store = Store(settings.database_path)
+        try:
+            web = settings.web.model_copy(update={"host": "127.0.0.1", "port": port})
+            with pytest.raises(CannotListen) as refused:
+                WebServer(store, lambda: settings.model_copy(update={"web": web}))
+            assert str(refused.value) == (f"web.port: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                          "choose a free port or 0 for any")
+        finally:
+            store.close()
+        with pytest.raises(CannotListen) as refused:
+            OpsServer(lambda environ, start_response: [], "127.0.0.1", port)
+        assert str(refused.value) == (f"ops.port: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                      "choose a free port or 0 for any")
