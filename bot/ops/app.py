@@ -16,12 +16,10 @@ from prometheus_client.metrics_core import Metric
 from bot.ops.health import health, source_rows
 from bot.ops.state import ServiceState
 from bot.redaction import redact
-from bot.store import Status, Store
+from bot.store import Store
+from bot.vocabulary import ALERT_KINDS, PRIORITIES, STATUSES
 
 __all__ = ["wsgi_app"]
-
-PRIORITIES = ("urgent", "high", "normal", "low")
-ALERT_KINDS = ("spike", "source_quiet", "poll_errors", "overdue", "classifier")
 
 
 class _Counters:
@@ -47,7 +45,7 @@ class _FromStore:
         counts = self.store.queue_counts()
         queue = GaugeMetricFamily("webcare_queue_items", "Queue items by status and priority.",
                                   labels=["status", "priority"])
-        for status in Status:
+        for status in STATUSES:
             for priority in PRIORITIES:
                 queue.add_metric([status.value, priority], counts.get((status.value, priority), 0))
         yield queue

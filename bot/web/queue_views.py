@@ -18,6 +18,7 @@ from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch, Store
 from bot.text.printable import LIST_LIMIT
+from bot.vocabulary import LABELS, PRIORITIES, STATUSES, Label
 from bot.web.auth import safe_next
 from bot.web.context import store
 from bot.web.paging import Page, day, page_number
@@ -26,9 +27,10 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("queue", __name__)
 
-STATUSES = ("open", "new", "claimed", "resolved", "dismissed", "all")
-PRIORITIES = ("urgent", "high", "normal", "low")
-WRONG_LABELS = ("direct_other", "about", "irrelevant")
+# The status filter: every open item (new or claimed), each status, or all of them.
+STATUS_FILTERS: tuple[str, ...] = ("open", *STATUSES, "all")
+# What an agent can say a queued item should have been.
+WRONG_LABELS = tuple(label for label in LABELS if label is not Label.QUEUE)
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
 Form = Mapping[str, str]
@@ -40,7 +42,7 @@ def _filters() -> dict[str, str]:
     args = request.args
     status = args.get("status", "open")
     return {
-        "status": status if status in STATUSES else "open",
+        "status": status if status in STATUS_FILTERS else "open",
         "priority": args.get("priority", "") if args.get("priority", "") in PRIORITIES else "",
         "lang": args.get("lang", "").strip()[:10],
         "assignee": args.get("assignee", "").strip()[:64],
@@ -107,7 +109,7 @@ def index() -> ResponseReturnValue:
         except NotFound:
             pass
     pane = _pane(selected) if selected else {}
-    return render_template("queue.html", items=items, page=page, filters=f, statuses=STATUSES,
+    return render_template("queue.html", items=items, page=page, filters=f, statuses=STATUS_FILTERS,
                            priorities=PRIORITIES, languages=store().queue_languages(), has_pane=bool(pane),
                            export=url_for("queue.export", **dict[str, Any](f)), **pane)
 
