@@ -92,7 +92,7 @@ def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Counters(daemon_state))
     registry.register(_FromStore(store, daemon_state))
-    metrics = make_wsgi_app(registry)
+    metrics: WSGIApplication = make_wsgi_app(registry)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"

@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
 from bot.export import csv_text
 from bot.text.terms import TermCounts, brand_ignore, stop_words
 from bot.vocabulary import AlertKind, Label
 from bot.web import stats as st
 from bot.web.charts import stacked_bars
+from bot.web.auth import login_required
 from bot.web.context import settings, store
 from bot.web.listening import Listening, day_terms, rank
 from bot.web.paging import day

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
@@ -19,7 +19,7 @@ from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch, Store
 from bot.text.printable import LIST_LIMIT
 from bot.vocabulary import LABELS, PRIORITIES, STATUSES, Label
-from bot.web.auth import safe_next
+from bot.web.auth import login_required, safe_next
 from bot.web.context import store
 from bot.web.paging import Page, day, page_number
 

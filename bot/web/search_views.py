@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from bot.errors import InvalidTransition, NotFound
 from bot.export import csv_text
 from bot.vocabulary import LABELS, PRIORITIES, OutcomeKind, Priority
-from bot.web.auth import safe_next
+from bot.web.auth import login_required, safe_next
 from bot.web.context import settings, store
 from bot.web.paging import day, page_number
 
