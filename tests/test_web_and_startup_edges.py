@@ -1,8 +1,10 @@
 """Small edges found by attacking the product: a CR/LF in a redirect target, a date at the end of the calendar,
-a database that cannot be opened or is locked when `--once` starts, and the Secure flag of the session cookie."""
+a database that cannot be opened or is locked when `--once` starts, the Secure flag of the session cookie, a port
+in use, and the web package without an import circle."""
 
 from __future__ import annotations
 
+import ast
 import socket
 import sqlite3
 import subprocess
@@ -20,6 +22,7 @@ from bot.errors import CannotListen
 from bot.ops import OpsServer
 from bot.store import Store, base
 from bot.web import WebServer
+from tests.conftest import ROOT
 from tests.web_support import AGENT, AGENT_PASSWORD, csrf_token, fill, log_in, serving
 
 
@@ -138,3 +141,17 @@ def test_a_taken_port_gets_one_message_from_the_web_and_the_ops_server(write_con
             OpsServer(lambda environ, start_response: [], "127.0.0.1", port)
         assert str(refused.value) == (f"ops.port: cannot listen on 127.0.0.1:{port} (Address already in use); "
                                       "choose a free port or 0 for any")
+
+
+def test_no_module_of_the_web_package_imports_its_factory_back() -> None:
+    """The views reach the store and settings through bot.web.context; only the package's front door and the
+    server that runs the app import the factory (bot.web.app), which imports the views."""
+    importers = set()
+    for path in sorted((ROOT / "bot" / "web").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if "bot.web.app" in names or (isinstance(node, ast.ImportFrom) and node.module == "bot.web"
+                                          and any(a.name == "app" for a in node.names)):
+                importers.add(path.name)
+    assert importers == {"__init__.py", "server.py"}
