@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from wsgiref.types import WSGIApplication
 
 from flask import Flask, Response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["CSRF_REFUSED", "WSGIApp", "build_wsgi", "create_app"]
 
-WSGIApp = Callable[..., Any]
+WSGIApp = WSGIApplication
 CSRF_REFUSED = "This form has expired or lacks its security token. Reload the page and try again."
 BLUEPRINTS = (auth.bp, queue_views.bp, search_views.bp, insight_views.bp, alert_views.bp, users_views.bp)
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
