@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ALERT_KINDS", "LABELS", "OUTCOMES", "PRIORITIES", "STATUSES", "AlertKind", "Label", "OutcomeKind", "Priority",
-           "Status"]
+__all__ = ["ALERT_KINDS", "LABELS", "OUTCOMES", "PRIORITIES", "STATUSES", "AlertKind", "Label", "OutcomeKind",
+           "Priority", "Status"]
 
 
 class Label(StrEnum):

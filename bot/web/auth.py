@@ -12,7 +12,6 @@ from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import flask_login
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user

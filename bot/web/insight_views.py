@@ -14,8 +14,8 @@ from bot.export import csv_text
 from bot.text.terms import TermCounts, brand_ignore, stop_words
 from bot.vocabulary import AlertKind, Label
 from bot.web import stats as st
-from bot.web.charts import stacked_bars
 from bot.web.auth import login_required
+from bot.web.charts import stacked_bars
 from bot.web.context import settings, store
 from bot.web.listening import Listening, day_terms, rank
 from bot.web.paging import day
@@ -89,7 +89,8 @@ def _listening() -> Listening:
 def listening() -> ResponseReturnValue:
     result = _listening()
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
-                         {Label.ABOUT: [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
+                         {Label.ABOUT: [n for _, n in result.days]},
+                         labels=[d.strftime("%d %b") for d, _ in result.days])
     alerts = settings().alerts
     spikes = [a for a in store().alerts(status="firing", limit=100) if a.kind == AlertKind.SPIKE]
     return render_template("listening.html", result=result, chart=chart, spikes=spikes, config=alerts,
