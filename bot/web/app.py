@@ -1,8 +1,10 @@
 """The review app's factory: Flask with server-rendered Jinja pages, CSRF on every state change (Flask-WTF),
 sessions through Flask-Login, and security headers. It reads and writes through the store only.
 
-`create_app(store, settings)` gives the Flask app; `build_wsgi(...)` wraps it with the apps mounted beside it
-(ops' /healthz and /metrics), and that is what the server runs.
+`create_app(store, settings)` gives the Flask app with every page's blueprint (BLUEPRINTS) and the template
+filters; the views reach the store and settings through `bot.web.context`, never through this module.
+`build_wsgi(...)` wraps the app with the apps mounted beside it (ops' /healthz and /metrics), and that is what the
+server runs. To add a page: a blueprint in a `*_views.py` module, listed in BLUEPRINTS.
 """
 
 from __future__ import annotations
