@@ -10,7 +10,6 @@ import logging
 import signal
 import sqlite3
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import FrameType
@@ -61,7 +60,6 @@ class Daemon:
         )
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
-        self.on_started: list[Callable[[Daemon], None]] = []
         self._crashes: dict[str, int] = {}  # polls in a row that raised, per source
 
     def run_once(self) -> list[PollResult]:
@@ -149,8 +147,6 @@ class Daemon:
         web_server = self._start_web()
         log.info("daemon started: %d source(s), config %s (version %s), database %s",
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
-        for hook in self.on_started:
-            hook(self)
         while not self.stopping.wait(0.5):
             if self._reread.is_set():
                 self._reread.clear()

@@ -30,9 +30,6 @@ STATE_DIR_ENV = "WEBCARE_STATE_DIR"  # when set, replaces storage.state_dir (rea
 _MASTODON_HANDLE = re.compile(r"\w{1,30}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
 _BLUESKY_HANDLE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
 
-LABELS = ("queue", "direct_other", "about", "irrelevant")
-PRIORITIES = ("urgent", "high", "normal", "low")
-
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -353,10 +350,6 @@ class Settings(_Section):
         if database.is_absolute() or state_dir is None:
             return self.resolve(database)
         return (self.resolve(state_dir) / database).resolve()
-
-    @property
-    def brand_handles(self) -> list[str]:
-        return list(self.brand.handles)
 
 
 def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
