@@ -50,6 +50,7 @@ class OutcomeKind(StrEnum):
 
     QUEUED = "queued"  # entered the queue (or joined an open item's conversation)
     NOT_QUEUED = "not_queued"  # classified, and the routing policy left it out
+    JOINED = "joined"  # left out on its own, but it continues an open item: it joined that item's conversation
     FILTERED = "filtered"  # a config filter stopped it before the classifier
 
 
