@@ -1,4 +1,4 @@
-"""The daemon: one APScheduler interval job per enabled source, started by `run_bot.py`.
+"""The daemon: one APScheduler interval job per enabled source, started by `webcare run` (bot/cli/run.py).
 
 SIGTERM and SIGINT stop it gracefully: the batch in hand is finished and committed, then it exits 0. A job that
 raises is logged and the next poll goes on; nothing an API or a mention does can stop the scheduler.
@@ -63,7 +63,7 @@ class Daemon:
         self._crashes: dict[str, int] = {}  # polls in a row that raised, per source
 
     def run_once(self) -> list[PollResult]:
-        """One poll of every enabled source, then return (`run_bot.py --once`)."""
+        """One poll of every enabled source, then return (`webcare run --once`)."""
         results = [self._poll(s) for s in self.scheduled]
         if not self.scheduled:
             log.warning("no source is enabled in %s: nothing to poll", self.config_path)
