@@ -8,15 +8,17 @@ import shutil
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.app import Context, handles_start_errors, main, pass_app
-from bot.daemon import Daemon
 from bot.logs import configure_logging
-from bot.pipeline import PollResult
 from bot.redaction import redact
 from bot.vocabulary import LABELS
+
+if TYPE_CHECKING:
+    from bot.pipeline import PollResult
 
 
 @main.command("run")
@@ -26,6 +28,8 @@ from bot.vocabulary import LABELS
 def run(app: Context, once: bool) -> None:
     """Run the daemon: poll the sources, decide and queue. SIGTERM or Ctrl-C finishes the batch in hand and
     exits 0; exit 2 means the config or a credential needs a person."""
+    from bot.daemon import Daemon  # loaded when run: the other commands start without the scheduler and alerts
+
     configure_logging(app.settings)
     daemon = Daemon(app.config_path, app.settings)
     if not once:
