@@ -73,7 +73,7 @@ class Verdict:
             return self.filter_reason
         if self.route is not None:
             return self.route.reason
-        return f"classifying failed ({self.error})"
+        return f"the classifier failed: {self.error}"
 
     @property
     def bucket(self) -> str:
@@ -117,17 +117,22 @@ def decide(mentions: Sequence[Mention], settings: Settings, classifier: Classifi
             yield Verdict(m, filter_reason=reason, joins=ours)
             continue
         d = next(found)
-        if isinstance(d, str):
-            yield Verdict(m, error=d, seconds=seconds)
+        if isinstance(d, _Failed):
+            yield Verdict(m, error=d.error, seconds=seconds)
             continue
         r = _route(m, d, settings, history, now)
         yield Verdict(m, decision=d, route=r, joins=r.joins, seconds=seconds)
 
 
-def _classify(keep: list[Mention], settings: Settings, classifier: Classifier) -> list[Decision | str]:
-    """A decision for each mention, or the error the classifier raised on it."""
+@dataclass(frozen=True)
+class _Failed:
+    error: str  # what the classifier raised on one mention
+
+
+def _classify(keep: list[Mention], settings: Settings, classifier: Classifier) -> list[Decision | _Failed]:
+    """A decision for each mention, or what the classifier raised on it."""
     size = settings.classifier.batch_size
-    decisions: dict[int, Decision | str] = {}
+    decisions: dict[int, Decision | _Failed] = {}
     for platform in dict.fromkeys(m.platform for m in keep):  # each platform's handles are the brand's own
         brand = brand_of(settings, platform)
         indexes = [i for i, m in enumerate(keep) if m.platform == platform]
@@ -135,7 +140,7 @@ def _classify(keep: list[Mention], settings: Settings, classifier: Classifier) -
             chunk = indexes[start : start + size]
             group = [keep[i] for i in chunk]
             try:
-                found: list[Decision | str] = list(classifier.classify(group, brand))
+                found: list[Decision | _Failed] = list(classifier.classify(group, brand))
             except Exception:  # noqa: BLE001 - one bad mention must not stop the batch: find it one by one
                 log.warning("classifying a batch of %d failed; retrying one by one", len(group))
                 found = [_classify_one(classifier, m, brand) for m in group]
@@ -143,12 +148,12 @@ def _classify(keep: list[Mention], settings: Settings, classifier: Classifier) -
     return [decisions[i] for i in range(len(keep))]
 
 
-def _classify_one(classifier: Classifier, m: Mention, brand: Brand) -> Decision | str:
+def _classify_one(classifier: Classifier, m: Mention, brand: Brand) -> Decision | _Failed:
     try:
         return classifier.classify([m], brand)[0]
     except Exception as e:  # noqa: BLE001 - the caller marks it; it is retried on a later poll, the others go on
         log.exception("classifying %s failed; it stays pending and is retried", m.key)
-        return f"{type(e).__name__}: {e}"
+        return _Failed(f"{type(e).__name__}: {e}")
 
 
 def _route(m: Mention, d: Decision, settings: Settings, history: ContactHistory | None,

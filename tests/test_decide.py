@@ -54,6 +54,6 @@ def test_a_mention_the_classifier_fails_on_comes_back_with_its_error_and_the_oth
     *others, failed = verdicts
     assert (failed.error, failed.decision, failed.route) == ("ValueError: cannot classify x:2999: poisoned text",
                                                              None, None)
-    assert failed.describe() == "not queued (classifying failed (ValueError: cannot classify x:2999: poisoned text))"
+    assert failed.describe() == "not queued (the classifier failed: ValueError: cannot classify x:2999: poisoned text)"
     assert all(v.error is None and (v.decision or v.filter_reason) for v in others)
     assert any(v.label is Label.QUEUE for v in others)

@@ -62,10 +62,12 @@ def test_the_production_config_starts_healthy_with_the_database_in_the_state_dir
     config = production_config(tmp_path / "etc" / "webcare", web_port, ops_port)
     state = tmp_path / "var" / "lib" / "webcare"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(WEBCARE_STATE_DIR=str(state), X_BEARER_TOKEN=TOKEN, WEBCARE_CONFIG=str(config))  # as the unit sets it
+    # WEBCARE_CONFIG names the config, as the systemd unit and the Containerfile set it.
+    env.update(WEBCARE_STATE_DIR=str(state), X_BEARER_TOKEN=TOKEN, WEBCARE_CONFIG=str(config))
     # The daemon reaches X only through the refusing proxy on 127.0.0.1 (the test's own requests go direct).
     env.update(HTTPS_PROXY=proxy.url, HTTP_PROXY=proxy.url)
-    proc = subprocess.Popen([*WEBCARE, "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([*WEBCARE, "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     ops = f"http://127.0.0.1:{ops_port}"
     try:
         reports: list[dict[str, Any]] = []

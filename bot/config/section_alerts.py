@@ -83,7 +83,8 @@ class QuietAlerts(QuietLimits):
 
 class OverdueAlerts(_Section):
     priorities: list[Priority] = Field(
-        default=[Priority.URGENT, Priority.HIGH], description="Alert when items of these priorities wait past their due time."
+        default=[Priority.URGENT, Priority.HIGH],
+        description="Alert when items of these priorities wait past their due time.",
     )
     min_items: int = Field(default=1, ge=1, description="... and at least this many of them are overdue.")
 

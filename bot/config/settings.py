@@ -1,7 +1,8 @@
 """The config schema and its loading: YAML files that marketers and ops edit, parsed once into typed objects.
 
 A leaf module (it imports only `bot.errors` and `bot.vocabulary`). Nothing else in the bot reads raw config
-dicts or environment variables for settings: they read a `Settings`. An invalid file is refused with its path, line and reason.
+dicts or environment variables for settings: they read a `Settings`. An invalid file is refused with its path,
+line and reason.
 """
 
 from __future__ import annotations
