@@ -1,5 +1,5 @@
 """The product's words, in one place: the classifier's labels, the priorities with their order, the queue
-item's status and the kinds of outcome a mention can have. The classifier, the config schema, the store, the
+item's status, the kinds of outcome a mention can have and the kinds of alert. The classifier, the config schema, the store, the
 web app and the CLI all import them from here; no other module writes these names by hand. A leaf (imports
 nothing of ours)."""
 
