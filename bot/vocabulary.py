@@ -1,7 +1,7 @@
 """The product's words, in one place: the classifier's labels, the priorities with their order, the queue
-item's status, the kinds of outcome a mention can have and the kinds of alert. The classifier, the config schema, the store, the
-web app and the CLI all import them from here; no other module writes these names by hand. A leaf (imports
-nothing of ours)."""
+item's status, the kinds of outcome a mention can have and the kinds of alert. The classifier, the config schema,
+the store, the web app and the CLI all import them from here; no other module writes these names by hand. A leaf
+(imports nothing of ours)."""
 
 from __future__ import annotations
 
