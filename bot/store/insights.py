@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.store.base import BaseStore, cut_bytes, cut_columns, cut_text, like_pattern
+from bot.store.database import Part, cut_bytes, cut_columns, cut_text, like_pattern
 from bot.text.printable import LIST_LIMIT
 
 ABOUT_TEXT_LIMIT = 2_000  # characters of a post that listening reads for its terms
@@ -75,7 +75,7 @@ def _days(column: str, since: str | None, until: str | None) -> tuple[list[str],
 _like = like_pattern
 
 
-class InsightStore(BaseStore):
+class Insights(Part):
     def search_left_out(self, text: str = "", label: str | None = None, since: str | None = None,
                         until: str | None = None, limit: int = 50, offset: int = 0,
                         cut: int = LIST_LIMIT) -> list[LeftOut]:
