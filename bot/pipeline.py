@@ -69,18 +69,18 @@ class Pipeline:
         pending mention. A source error is recorded and leaves the checkpoint where it was."""
         result = PollResult(source.name)
         try:
-            batch = source.fetch(self.store.checkpoint(source.name))
+            batch = source.fetch(self.store.mentions.checkpoint(source.name))
         except SourceError as e:
             result.error, result.error_kind = f"{e.kind}: {e}", e.kind
-            self.store.record_poll(source.name, e, e.kind)
+            self.store.mentions.record_poll(source.name, e, e.kind)
             log.warning("%s: poll failed (%s): %s", source.name, e.kind, e)
             if e.retry_at is not None:  # a rate-limit reset or a back-off: the scheduler waits until then
                 result.next_poll_after = max(0.0, (e.retry_at - datetime.now(timezone.utc)).total_seconds())
         else:
             result.fetched, result.rejected = len(batch.mentions), len(batch.rejects)
             result.next_poll_after = batch.next_poll_after
-            result.stored = self.store.store_batch(source.name, batch.mentions, batch.checkpoint, batch.rejects)
-            self.store.record_poll(source.name, stored=result.stored)
+            result.stored = self.store.mentions.store_batch(source.name, batch.mentions, batch.checkpoint, batch.rejects)
+            self.store.mentions.record_poll(source.name, stored=result.stored)
         self.process_pending(result)
         log.info("poll %s", result.summary())
         return result
@@ -90,7 +90,7 @@ class Pipeline:
         result = result or PollResult("pending")
         settings = self.settings()
         size = settings.classifier.batch_size
-        pending = self.store.pending_mentions(limit)
+        pending = self.store.mentions.pending_mentions(limit)
         for start in range(0, len(pending), size):
             self._decide(pending[start : start + size], settings, result)
         return result
@@ -116,8 +116,8 @@ class Pipeline:
         for m, reason in zip(mentions, reasons, strict=True):
             if reason is not None:
                 # Our own reply to a customer is not worked, but it belongs in their item's conversation.
-                ours = self.store.open_conversation(m, is_ours=True) if own_account(m, settings) else None
-                self.store.record_outcome(m, Outcome("filtered", filter_reason=reason,
+                ours = self.store.conversations.open_conversation(m, is_ours=True) if own_account(m, settings) else None
+                self.store.decisions.record_outcome(m, Outcome("filtered", filter_reason=reason,
                                                      config_version=settings.version, joins=ours))
                 result.filtered += 1
                 continue
@@ -134,13 +134,13 @@ class Pipeline:
             return self.classifier.classify([m], brand)[0]
         except Exception as e:  # noqa: BLE001 - marked and retried on a later poll; the others go on
             log.exception("classifying %s failed; it stays pending and is retried", m.key)
-            self.store.mark_failed(m, f"{type(e).__name__}: {e}")
+            self.store.mentions.mark_failed(m, f"{type(e).__name__}: {e}")
             return None
 
     def _store_decision(self, m: Mention, d: Decision, settings: Settings, result: PollResult) -> None:
-        conversation = self.store.open_conversation(m) if d.label.value in JOIN_LABELS else None
+        conversation = self.store.conversations.open_conversation(m) if d.label.value in JOIN_LABELS else None
         # A follow-up in an open conversation is not a repeat contact: it joins the item it follows up.
-        contacts = (self.store.recent_contacts(m.platform, m.author.handle)
+        contacts = (self.store.conversations.recent_contacts(m.platform, m.author.handle)
                     if d.label.value == "queue" and conversation is None else 0)
         r = route(d, settings, recent_contacts=contacts, mention=m, conversation=conversation)
         outcome = Outcome(
@@ -149,7 +149,7 @@ class Pipeline:
             priority_reasons=r.priority_reasons, features=d.features, model_version=d.model_version,
             config_version=settings.version, route_reason=r.reason, due_at=r.due_at, joins=r.joins,
         )
-        self.store.record_outcome(m, outcome)
+        self.store.decisions.record_outcome(m, outcome)
         result.labels[d.label.value] += 1
         result.queued += int(r.queued)
         result.joined += int(r.joins is not None)

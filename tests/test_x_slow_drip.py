@@ -117,8 +117,8 @@ def test_sigterm_stops_the_daemon_within_ten_seconds_while_x_drips(
     daemon.on_started.append(terminate_once_polling)
     assert run_forever_here(daemon) == 0
     assert sent and time.monotonic() - sent[0] < 10
-    [status] = daemon.store.source_status()
-    assert status["last_error"] == ("x:mentions:Tulpair: the daemon is stopping; this poll was cut short and the "
+    [status] = daemon.store.mentions.source_status()
+    assert status.last_error == ("x:mentions:Tulpair: the daemon is stopping; this poll was cut short and the "
                                     "checkpoint did not move")
 
 

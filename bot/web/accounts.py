@@ -50,7 +50,7 @@ def add_user(store: Store, name: str, role: str, password: str) -> User:
     """Make an account after checking its name, role and password; the password is stored only as a hash."""
     if role not in ROLES:
         raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
-    return store.add_user(check_name(name), role, hash_password(check_password(password)))
+    return store.users.add_user(check_name(name), role, hash_password(check_password(password)))
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,12 @@ def log_in(store: Store, name: str, password: str, address: str, at: datetime | 
     def wait_for(by_name: list[str], by_address: list[str]) -> int:
         return max(_wait(by_name, MAX_FAILURES_PER_NAME, at), _wait(by_address, MAX_FAILURES_PER_ADDRESS, at))
 
-    attempt, wait = store.start_login(name, address, (at - WINDOW).isoformat(), wait_for)
+    attempt, wait = store.users.start_login(name, address, (at - WINDOW).isoformat(), wait_for)
     if attempt is None:
         log.warning("login throttled for a name or address after repeated failures")
         minutes = max(1, -(-wait // 60))
         return LoginResult(None, f"Too many failed logins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
-    user = store.find_user(name)
+    user = store.users.find_user(name)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         ok = user is not None
@@ -81,9 +81,9 @@ def log_in(store: Store, name: str, password: str, address: str, at: datetime | 
         ok = False
     if not ok or user is None:
         return LoginResult(None, "Wrong name or password.")
-    store.login_succeeded(attempt)
+    store.users.login_succeeded(attempt)
     if _hasher.check_needs_rehash(user.password_hash):
-        user = store.set_password_hash(user.name, hash_password(password))
+        user = store.users.set_password_hash(user.name, hash_password(password))
     return LoginResult(user)
 
 

@@ -55,7 +55,7 @@ def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Fla
 
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=store.web_secret(),
+        SECRET_KEY=store.users.web_secret(),
         SESSION_COOKIE_NAME="webcare_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
