@@ -10,19 +10,58 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Protocol
 
 from bot.config.settings import Settings
 from bot.errors import SourceError
 from bot.filters import filter_reason, own_account
 from bot.mention import Mention
 from bot.router import JOIN_LABELS, route
-from bot.sources import Source
-from bot.store import Outcome, Store
+from bot.sources import Reject, Source
+from bot.store import Conversation, Outcome
 from classifiers import Brand, Classifier, Decision
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Pipeline", "PollResult", "brand_of"]
+__all__ = ["Pipeline", "PipelineStore", "PollResult", "brand_of"]
+
+
+class _Intake(Protocol):
+    def checkpoint(self, source: str) -> str | None: ...
+
+    def store_batch(self, source: str, mentions: Sequence[Mention], checkpoint: str | None,
+                    rejects: Sequence[Reject] = ()) -> int: ...
+
+    def record_poll(self, source: str, error: BaseException | None = None, kind: str = "",
+                    stored: int = 0) -> None: ...
+
+    def pending_mentions(self, limit: int = 500) -> list[Mention]: ...
+
+    def mark_failed(self, mention: Mention, error: str) -> None: ...
+
+
+class _Threads(Protocol):
+    def open_conversation(self, mention: Mention, *, is_ours: bool = False) -> Conversation | None: ...
+
+    def recent_contacts(self, platform: str, author_handle: str, days: int = 7) -> int: ...
+
+
+class _Outcomes(Protocol):
+    def record_outcome(self, mention: Mention, outcome: Outcome) -> int | None: ...
+
+
+class PipelineStore(Protocol):
+    """What the pipeline uses of the store: mentions in (with checkpoints and poll status), the open
+    conversations and contact history the router weighs, and the outcomes out."""
+
+    @property
+    def mentions(self) -> _Intake: ...
+
+    @property
+    def conversations(self) -> _Threads: ...
+
+    @property
+    def decisions(self) -> _Outcomes: ...
 
 
 @dataclass
@@ -57,7 +96,7 @@ def brand_of(settings: Settings, platform: str = "x") -> Brand:
 
 
 class Pipeline:
-    def __init__(self, store: Store, settings: Callable[[], Settings], classifier: Classifier,
+    def __init__(self, store: PipelineStore, settings: Callable[[], Settings], classifier: Classifier,
                  on_decision: Callable[[Mention, Decision | None, float], None] | None = None) -> None:
         self.store = store
         self.settings = settings  # called at each step, so a reloaded config takes effect at the next poll

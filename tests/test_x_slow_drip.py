@@ -101,7 +101,7 @@ def test_sigterm_stops_the_daemon_within_ten_seconds_while_x_drips(
     config = settings.base_dir / "x.yaml"
     daemon = Daemon(config, settings.model_copy(update={"web": settings.web.model_copy(update={"enabled": False})}))
     client = forward(build_client(settings.sources.x, {"X_BEARER_TOKEN": TOKEN}, daemon.stopping), drip)  # type: ignore[arg-type]
-    daemon.scheduled = [Scheduled(s, 60, 0) for s in build_x_sources(settings, daemon.store, client=client)]
+    daemon.scheduled = [Scheduled(s, 60, 0) for s in build_x_sources(settings, daemon.store.x_users, client=client)]
     sent: list[float] = []
 
     def terminate_once_polling(d: Daemon) -> None:

@@ -42,7 +42,7 @@ def x_settings(write_config: Callable[..., Path]) -> Callable[..., Settings]:
 
 
 def sources(settings: Settings, fake: FakeX, store: Store | None = None) -> list[XMentionsSource | XSearchSource]:
-    return build_x_sources(settings, store, client=forward(build_client(settings.sources.x, ENV), fake))
+    return build_x_sources(settings, store.x_users if store else None, client=forward(build_client(settings.sources.x, ENV), fake))
 
 
 def fetch_all(settings: Settings, fake: FakeX) -> dict[str, Mention]:
@@ -343,7 +343,7 @@ def test_x_check_resolves_handles_keeps_them_and_shows_the_limits(
     settings = x_settings(search={"enabled": True})
     fake.rate = {"x-rate-limit-limit": "10", "x-rate-limit-remaining": "9", "x-rate-limit-reset": "1795172400"}
     store = Store(settings.database_path)
-    lines = check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store)
+    lines = check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store.x_users)
     assert lines[:5] == [
         "bearer token from X_BEARER_TOKEN: accepted",
         "@Tulpair: user id 90001 (mentions read)",
@@ -381,7 +381,7 @@ def test_x_check_rate_limited_says_when_to_try_again(x_settings: Callable[..., S
     fake.fail("users", Reply(429, TOO_MANY, reset_in(120)))
     store = Store(settings.database_path)
     with pytest.raises(RateLimited) as e:
-        check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store)
+        check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store.x_users)
     store.close()
     assert e.value.retry_at is not None
     assert str(e.value) == ("x check: X answered 429 Too Many Requests for GET /2/users/by; try again after "

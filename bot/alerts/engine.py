@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 from bot.alerts.conditions import (
     Alert,
@@ -29,12 +30,13 @@ from bot.alerts.spikes import find_spikes
 from bot.alerts.webhook import Event, body, deliver
 from bot.config.settings import Settings
 from bot.errors import ConfigError
-from bot.store import AlertRecord, Store
+from bot.store import AlertRecord, Alerts
+from bot.store.mentions import PollStatus
 from bot.text.terms import TermCounts, count_terms
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AlertEngine", "check_webhooks"]
+__all__ = ["AlertEngine", "AlertStore", "check_webhooks"]
 
 _WINDOW = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
@@ -60,8 +62,19 @@ def _iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+class AlertStore(Protocol):
+    """What the alert engine uses of the store: the sources' poll status, and the alerts part (the texts,
+    counts and overdue items it watches, the alerts it keeps and their deliveries)."""
+
+    @property
+    def mentions(self) -> PollStatus: ...
+
+    @property
+    def alerts(self) -> Alerts: ...
+
+
 class AlertEngine:
-    def __init__(self, store: Store, settings: Callable[[], Settings], sources: Callable[[], Sequence[str]],
+    def __init__(self, store: AlertStore, settings: Callable[[], Settings], sources: Callable[[], Sequence[str]],
                  classifier_failures: Callable[[], float] = lambda: 0.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         """`sources`: the names of the sources the daemon runs; `classifier_failures`: the running total of

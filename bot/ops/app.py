@@ -7,21 +7,45 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from typing import Protocol
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-from bot.ops.health import health, source_rows
+from bot.ops.health import HealthReads, health, source_rows
 from bot.ops.state import ServiceState
 from bot.redaction import redact
-from bot.store import Store
-from bot.vocabulary import PRIORITIES, Status
+from bot.store import AlertRecord
+from bot.vocabulary import PRIORITIES, Priority, Status
 
-__all__ = ["wsgi_app"]
+__all__ = ["OpsReads", "wsgi_app"]
 
 ALERT_KINDS = ("spike", "source_quiet", "poll_errors", "overdue", "classifier")
+
+
+class _QueueGauges(Protocol):
+    def queue_counts(self) -> dict[tuple[Status, Priority], int]: ...
+
+    def oldest_unclaimed_at(self) -> datetime | None: ...
+
+
+class _AlertGauges(Protocol):
+    def overdue_counts(self, at: str) -> dict[str, tuple[int, str]]: ...
+
+    def alerts(self, status: str | None = None, limit: int = 100) -> list[AlertRecord]: ...
+
+
+class OpsReads(HealthReads, Protocol):
+    """What /healthz and /metrics read of the store: health's reads, the queue's sizes and oldest unclaimed
+    item, the overdue items and the firing alerts."""
+
+    @property
+    def queue(self) -> _QueueGauges: ...
+
+    @property
+    def alerts(self) -> _AlertGauges: ...
 
 
 class _Counters:
@@ -37,7 +61,7 @@ class _Counters:
 class _FromStore:
     """Gauges read from the store at scrape time: they stay true across restarts."""
 
-    def __init__(self, store: Store, state: ServiceState) -> None:
+    def __init__(self, store: OpsReads, state: ServiceState) -> None:
         self.store, self.state = store, state
 
     def collect(self) -> Iterator[Metric]:
@@ -87,7 +111,7 @@ class _FromStore:
         yield firing
 
 
-def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:
+def wsgi_app(store: OpsReads, daemon_state: ServiceState) -> WSGIApplication:
     """GET /healthz and GET /metrics for this store and daemon, on a server of its own or mounted in the web
     app at /healthz and /metrics (a mount moves the path into SCRIPT_NAME, so the full path is read)."""
     registry = CollectorRegistry(auto_describe=False)

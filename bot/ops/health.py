@@ -7,13 +7,10 @@ from typing import Any, Protocol
 
 from bot.ops.state import ServiceState
 from bot.redaction import redact
+from bot.store.mentions import PollStatus
 from bot.store.records import SourceStatus
 
 __all__ = ["HealthReads", "health", "source_rows"]
-
-
-class _SourceStatuses(Protocol):
-    def source_status(self) -> list[SourceStatus]: ...
 
 
 class _Writable(Protocol):
@@ -24,7 +21,7 @@ class HealthReads(Protocol):
     """What /healthz reads of the store: the sources' poll status and whether the database takes writes."""
 
     @property
-    def mentions(self) -> _SourceStatuses: ...
+    def mentions(self) -> PollStatus: ...
 
     @property
     def care(self) -> _Writable: ...

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.store.database import Part, dumps, now
-from bot.vocabulary import Status
+from bot.vocabulary import OutcomeKind, Status
 
 __all__ = ["AlertRecord", "Alerts", "PostText"]
 
@@ -61,7 +61,8 @@ class Alerts(Part):
             "select m.platform, m.id, m.created_at, m.text, m.url, d.label from mentions m "
             "join decisions d on d.id = (select max(d2.id) from decisions d2 "
             "where d2.platform = m.platform and d2.mention_id = m.id) "
-            f"where m.created_at >= ? and m.created_at < ? and d.outcome != 'filtered' and d.label in ({marks}) "
+            f"where m.created_at >= ? and m.created_at < ? and d.outcome != '{OutcomeKind.FILTERED}' "
+            f"and d.label in ({marks}) "
             "order by m.created_at",
             [since, until, *labels],
         ).fetchall()

@@ -86,7 +86,8 @@ class Decisions(Part):
     def outcome_counts(self) -> dict[str, int]:
         """Mentions by their latest outcome's label ('filtered' for filtered ones), for summaries."""
         rows = self.db.execute(
-            "select coalesce(case when d.outcome = 'filtered' then 'filtered' end, d.label), count(*) "
+            f"select coalesce(case when d.outcome = '{OutcomeKind.FILTERED}' then '{OutcomeKind.FILTERED}' end, "
+            "d.label), count(*) "
             "from decisions d join (select max(id) id from decisions group by platform, mention_id) last "
             "on last.id = d.id group by 1"
         ).fetchall()

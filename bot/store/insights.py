@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.store.database import Part, cut_bytes, cut_columns, cut_text, like_pattern
 from bot.text.printable import LIST_LIMIT
+from bot.vocabulary import Label, OutcomeKind
 
 ABOUT_TEXT_LIMIT = 2_000  # characters of a post that listening reads for its terms
 
@@ -88,10 +89,10 @@ class Insights(Part):
         if text.strip():
             where.append("m.text like ? escape '\\'")
             args.append(_like(text.strip()))
-        if label == "filtered":
-            where.append("d.outcome = 'filtered'")
+        if label == OutcomeKind.FILTERED:
+            where.append(f"d.outcome = '{OutcomeKind.FILTERED}'")
         elif label:
-            where.append("d.outcome != 'filtered' and d.label = ?")
+            where.append(f"d.outcome != '{OutcomeKind.FILTERED}' and d.label = ?")
             args.append(label)
         in_days, day_args = _days("m.created_at", since, until)
         where += in_days
@@ -119,7 +120,8 @@ class Insights(Part):
         rows = self.db.execute(
             f"select substr(m.created_at, 1, 10), {cut_columns('m.text', 'text')} from mentions m "
             f"join decisions d on d.platform = m.platform and d.mention_id = m.id and {_LATEST} "
-            f"where d.outcome != 'filtered' and d.label = 'about' and {' and '.join(in_days)} order by m.created_at",
+            f"where d.outcome != '{OutcomeKind.FILTERED}' and d.label = '{Label.ABOUT}' and {' and '.join(in_days)} "
+            "order by m.created_at",
             [cut_bytes(cut), *args],
         ).fetchall()
         return [(r[0], cut_text(r[1], r[2], r[3], cut)[0]) for r in rows]
@@ -130,7 +132,7 @@ class Insights(Part):
         keeps a day's term counts reads that day's texts again only when this pair moved. From the counts kept
         per day: no mention is read."""
         rows = self.db.execute(
-            "select day, mentions, changes from daily_counts where label = 'about' and day between ? and ?",
+            f"select day, mentions, changes from daily_counts where label = '{Label.ABOUT}' and day between ? and ?",
             [since, until],
         ).fetchall()
         return {r[0]: (int(r[1]), int(r[2])) for r in rows if r[1] > 0}

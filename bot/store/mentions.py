@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from bot.errors import NotFound
 from bot.mention import Author, HandleMention, Mention, clean_text
@@ -16,7 +16,7 @@ from bot.sources.base import Reject
 from bot.store.database import Part, dumps, now
 from bot.store.records import SourceStatus
 
-__all__ = ["MAX_ATTEMPTS", "Mentions", "mention_from_row", "storable"]
+__all__ = ["MAX_ATTEMPTS", "Mentions", "PollStatus", "mention_from_row", "storable"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,12 @@ def mention_from_row(r: dict[str, Any]) -> Mention:
         handles=tuple(HandleMention(**h) for h in json.loads(r["handles"] or "[]")),
         raw=json.loads(r["raw"] or "{}"),
     )
+
+
+class PollStatus(Protocol):
+    """The sources' poll status, as health, metrics and alerts read it (`Mentions.source_status`)."""
+
+    def source_status(self) -> list[SourceStatus]: ...
 
 
 class Mentions(Part):

@@ -196,7 +196,7 @@ class Queue(Part):
         stamp = now()
         # A first-claim time, once set, stays: a release and a new claim do not move it.
         sets = ", ".join(f"{k} = coalesce({k}, ?)" if k == "first_claimed_at" else f"{k} = ?" for k in changes)
-        guard, guard_args = ("and (status != 'claimed' or assignee = ?)", [actor]) if holder_only else ("", [])
+        guard, guard_args = (f"and (status != '{Status.CLAIMED}' or assignee = ?)", [actor]) if holder_only else ("", [])
         with self.db.atomic():
             cursor = self.db.execute(
                 f"update queue_items set {sets}, updated_at = ? where id = ? "

@@ -11,7 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.errors import AccountError
-from bot.store import ROLES, Store, User
+from bot.store import ROLES, User
+from bot.web.parts import AccountStore
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def check_password(password: str) -> str:
     return password
 
 
-def add_user(store: Store, name: str, role: str, password: str) -> User:
+def add_user(store: AccountStore, name: str, role: str, password: str) -> User:
     """Make an account after checking its name, role and password; the password is stored only as a hash."""
     if role not in ROLES:
         raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
@@ -59,7 +60,7 @@ class LoginResult:
     message: str = ""
 
 
-def log_in(store: Store, name: str, password: str, address: str, at: datetime | None = None) -> LoginResult:
+def log_in(store: AccountStore, name: str, password: str, address: str, at: datetime | None = None) -> LoginResult:
     """Check a login attempt; a throttled name or address is refused before its password is even looked at.
     The attempt is counted before the (slow) password check, so simultaneous guesses cannot slip past the
     limits; a success clears only that name's count, never the address's."""
