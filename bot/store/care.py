@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.errors import StoreError
 from bot.store.counts import touch_counts, uncount
-from bot.store.database import Part, dumps, now
+from bot.store.database import Part, dumps, like_escape, now
 from bot.vocabulary import Status
 
 __all__ = ["Care", "Forgotten", "Purged"]
@@ -60,10 +60,6 @@ def _handle(handle: str) -> str:
     if not handle:
         raise StoreError("forget needs a handle, for example: webcare forget jdevries")
     return handle
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -192,8 +188,8 @@ class Care(Part):
         person = _Person(handle, {str(r[2]) for r in theirs if r[2]}, {str(r[3]) for r in theirs if r[3]})
         brand = {h.casefold() for h in brand_handles}
         # Posts of others that may name the person: narrowed in SQL, decided by `person.is_named_in`.
-        like = [f"%@{_like_escape(handle)}%", f'%"{_like_escape(handle)}"%',
-                *(f'%"{_like_escape(i)}"%' for i in person.user_ids)]
+        like = [f"%@{like_escape(handle)}%", f'%"{like_escape(handle)}"%',
+                *(f'%"{like_escape(i)}"%' for i in person.user_ids)]
         clause = " or ".join(["text like ? escape '\\'"] + ["raw like ? escape '\\'"] * (len(like) - 1))
         brand_replies: list[dict[str, Any]] = []
         others: list[dict[str, Any]] = []

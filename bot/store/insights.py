@@ -73,9 +73,6 @@ def _days(column: str, since: str | None, until: str | None) -> tuple[list[str],
     return where, args
 
 
-_like = like_pattern
-
-
 class Insights(Part):
     def search_left_out(self, text: str = "", label: str | None = None, since: str | None = None,
                         until: str | None = None, limit: int = 50, offset: int = 0,
@@ -88,7 +85,7 @@ class Insights(Part):
         args: list[Any] = []
         if text.strip():
             where.append("m.text like ? escape '\\'")
-            args.append(_like(text.strip()))
+            args.append(like_pattern(text.strip()))
         if label == OutcomeKind.FILTERED:
             where.append(f"d.outcome = '{OutcomeKind.FILTERED}'")
         elif label:
