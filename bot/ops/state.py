@@ -66,18 +66,17 @@ class ServiceState:
         with self._lock:
             if self._sources is None or result.source not in self._sources:
                 return
-            row = replace(self._sources[result.source], last_poll_at=stamp)
-            row = replace(row, polls=row.polls + 1)
+            old = self._sources[result.source]
             if result.error is None:
-                row = replace(row, last_success_at=stamp, consecutive_errors=0)
-                if result.stored:
-                    row = replace(row, last_mention_at=stamp)
+                new = replace(old, last_poll_at=stamp, polls=old.polls + 1, last_success_at=stamp,
+                              consecutive_errors=0, last_mention_at=stamp if result.stored else old.last_mention_at)
             else:
                 kind = result.error_kind or "error"
-                row = replace(row, last_error_at=stamp, last_error_kind=kind, errors=row.errors + 1,
-                              consecutive_errors=row.consecutive_errors + 1,
+                new = replace(old, last_poll_at=stamp, polls=old.polls + 1, last_error_at=stamp,
+                              last_error_kind=kind, errors=old.errors + 1,
+                              consecutive_errors=old.consecutive_errors + 1,
                               last_error=result.error.removeprefix(f"{kind}: ")[:500])
-            self._sources[result.source] = row
+            self._sources[result.source] = new
 
     def source_rows(self) -> list[SourceStatus] | None:
         """The tracked sources' rows, shaped like the store's `source_status()`; None when nothing is tracked

@@ -122,7 +122,7 @@ class QueueItem:
     closed_by: str | None = None
     messages: int = 1  # posts in the conversation, ours included
     last_message_at: str | None = None
-    text_length: int = 0  # of the whole text: a list's `text` may be cut (see QueueStore.list_queue)
+    text_length: int = 0  # of the whole text: a list's `text` may be cut (see Queue.list_queue)
     first_claimed_at: str | None = None
 
     @property
