@@ -118,7 +118,8 @@ class Pipeline:
         else:
             result.fetched, result.rejected = len(batch.mentions), len(batch.rejects)
             result.next_poll_after = batch.next_poll_after
-            result.stored = self.store.mentions.store_batch(source.name, batch.mentions, batch.checkpoint, batch.rejects)
+            result.stored = self.store.mentions.store_batch(source.name, batch.mentions, batch.checkpoint,
+                                                            batch.rejects)
             self.store.mentions.record_poll(source.name, stored=result.stored)
         self.process_pending(result)
         log.info("poll %s", result.summary())

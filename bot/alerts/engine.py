@@ -122,7 +122,8 @@ class AlertEngine:
             self._baseline = (key, count_terms([t.text for t in texts], self._brand_words(settings),
                                                tuple(spike.languages)))
         baseline = self._baseline[1]
-        current = self.store.alerts.decided_texts(tuple(spike.labels), start.isoformat(), _iso(now + timedelta(seconds=1)))
+        current = self.store.alerts.decided_texts(tuple(spike.labels), start.isoformat(),
+                                                  _iso(now + timedelta(seconds=1)))
         spikes = find_spikes(current, baseline, self._brand_words(settings), languages=tuple(spike.languages),
                              min_count=spike.min_posts, alpha=spike.p_value, min_ratio=spike.min_ratio,
                              min_baseline_posts=spike.min_baseline_posts)

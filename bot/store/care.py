@@ -161,7 +161,8 @@ class Care(Part):
             if mentions:
                 touch_counts(self.db)
             if mentions or rejects:
-                self.database.audit("retention", "purge", detail={"days": days, "mentions": mentions, "rejects": rejects})
+                self.database.audit("retention", "purge",
+                                    detail={"days": days, "mentions": mentions, "rejects": rejects})
         return Purged(int(mentions), int(rejects))
 
     def forget_preview(self, handle: str, brand_handles: Sequence[str] = ()) -> Forgotten:

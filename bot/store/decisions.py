@@ -75,11 +75,12 @@ class Decisions(Part):
         decisions = tuple(StoredDecision.from_row(d) for d in self.db.query(
             "select * from decisions where platform = ? and mention_id = ? order by id", [platform, mention_id]
         ))
-        items = list(self.db.query("select * from queue_items where platform = ? and mention_id = ?", [platform, mention_id]))
-        history = tuple(Event(r["at"], r["actor"] or "", r["action"], json.loads(r["detail"] or "{}")) for r in self.db.query(
-            "select at, actor, action, detail from audit_log where platform = ? and mention_id = ? order by id",
-            [platform, mention_id],
-        ))
+        items = list(self.db.query("select * from queue_items where platform = ? and mention_id = ?",
+                                   [platform, mention_id]))
+        history = tuple(Event(r["at"], r["actor"] or "", r["action"], json.loads(r["detail"] or "{}"))
+                        for r in self.db.query("select at, actor, action, detail from audit_log "
+                                               "where platform = ? and mention_id = ? order by id",
+                                               [platform, mention_id]))
         item = ItemState.from_row(items[0]) if items else self.conversations.joined_item(platform, mention_id)
         return Explanation(mention, str(state[0]), int(state[1]), state[2], decisions, item, history)
 

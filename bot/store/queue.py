@@ -196,7 +196,8 @@ class Queue(Part):
         stamp = now()
         # A first-claim time, once set, stays: a release and a new claim do not move it.
         sets = ", ".join(f"{k} = coalesce({k}, ?)" if k == "first_claimed_at" else f"{k} = ?" for k in changes)
-        guard, guard_args = (f"and (status != '{Status.CLAIMED}' or assignee = ?)", [actor]) if holder_only else ("", [])
+        guard, guard_args = ((f"and (status != '{Status.CLAIMED}' or assignee = ?)", [actor]) if holder_only
+                             else ("", []))
         with self.db.atomic():
             cursor = self.db.execute(
                 f"update queue_items set {sets}, updated_at = ? where id = ? "
@@ -213,8 +214,8 @@ class Queue(Part):
                 raise InvalidTransition(
                     f"queue item {item_id} is {current.status.value}{holder}; cannot {action} it"
                 )
-            self.database.audit(actor, action, platform=item.platform, mention_id=item.mention_id, queue_item_id=item_id,
-                        detail={"from": item.status.value, **(detail or {})})
+            self.database.audit(actor, action, platform=item.platform, mention_id=item.mention_id,
+                                queue_item_id=item_id, detail={"from": item.status.value, **(detail or {})})
         return self.get_item(item_id)
 
     def claim(self, item_id: int, agent: str) -> QueueItem:
@@ -279,7 +280,8 @@ class Queue(Part):
         text = f"{item.note}\n{agent}: {note}" if item.note else f"{agent}: {note}"
         with self.db.atomic():
             self.db.execute("update queue_items set note = ?, updated_at = ? where id = ?", [text, now(), item_id])
-            self.database.audit(agent, "note", platform=item.platform, mention_id=item.mention_id, queue_item_id=item_id)
+            self.database.audit(agent, "note", platform=item.platform, mention_id=item.mention_id,
+                                queue_item_id=item_id)
         return self.get_item(item_id)
 
     def mark_wrongly_routed(self, item_id: int, agent: str, label: str, note: str = "") -> QueueItem:
@@ -323,8 +325,8 @@ class Queue(Part):
             {"platform": platform, "mention_id": mention_id, "queue_item_id": item_id, "kind": kind, "label": label,
              "agent": agent, "note": note, "created_at": now()}
         )
-        self.database.audit(agent, f"feedback:{kind}", platform=platform, mention_id=mention_id, queue_item_id=item_id,
-                    detail={"label": label})
+        self.database.audit(agent, f"feedback:{kind}", platform=platform, mention_id=mention_id,
+                            queue_item_id=item_id, detail={"label": label})
 
     def feedback(self) -> list[Feedback]:
         """Every correction agents made, oldest first: training data (`webcare train --with-feedback`)."""
@@ -382,6 +384,6 @@ class Queue(Part):
             }
         ).last_pk
         assert item_id is not None
-        self.database.audit(actor, "enqueue", platform=platform, mention_id=mention_id, queue_item_id=int(item_id),
-                            detail={"priority": priority.value, "label": outcome.label})
+        self.database.audit(actor, "enqueue", platform=platform, mention_id=mention_id,
+                            queue_item_id=int(item_id), detail={"priority": priority.value, "label": outcome.label})
         return int(item_id)

@@ -138,7 +138,8 @@ class QueueItem:
     def from_row(cls, row: dict[str, Any]) -> QueueItem:
         return cls(
             id=row["id"], platform=row["platform"], mention_id=row["mention_id"], status=Status(row["status"]),
-            priority=Priority(row["priority"]), due_at=row["due_at"], assignee=row["assignee"], created_at=row["created_at"],
+            priority=Priority(row["priority"]), due_at=row["due_at"], assignee=row["assignee"],
+            created_at=row["created_at"],
             claimed_at=row["claimed_at"], resolved_at=row["resolved_at"], dismissed_reason=row["dismissed_reason"],
             note=row["note"], text=row["text"] or "", author_handle=row["author_handle"] or "",
             author_name=row["author_name"] or "", url=row["url"] or "", lang=row["lang"],
