@@ -1,6 +1,6 @@
 """Web accounts in the store: users with their role and password hash, their sessions (kept here so they can
-be ended on the server), the record of login attempts that throttling counts, and the cookie-signing secret. Hashing and the throttling policy live in bot/web/accounts.py;
-this module only keeps the rows."""
+be ended on the server), the record of login attempts that throttling counts, and the cookie-signing secret.
+Hashing and the throttling policy live in bot/web/accounts.py; this module only keeps the rows."""
 
 from __future__ import annotations
 
