@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.store.database import Part, cut_bytes, cut_columns, cut_text, like_pattern
 from bot.text.printable import LIST_LIMIT
-from bot.vocabulary import Label, OutcomeKind
+from bot.vocabulary import Label, OutcomeKind, Priority, Status
 
 ABOUT_TEXT_LIMIT = 2_000  # characters of a post that listening reads for its terms
 
@@ -31,8 +31,8 @@ class LeftOut:
     url: str
     lang: str | None
     created_at: str
-    outcome: str
-    label: str | None
+    outcome: str  # not_queued or filtered
+    label: Label | None
     probabilities: dict[str, float]
     reasons: tuple[str, ...]
     route_reason: str
@@ -48,8 +48,8 @@ class LeftOut:
 class QueueTimes:
     """One queue item's times, for stats: when it entered, was first claimed, was closed, and was due."""
 
-    priority: str
-    status: str
+    priority: Priority
+    status: Status
     created_at: str
     first_claim_at: str | None
     closed_at: str | None
@@ -105,7 +105,8 @@ class Insights(Part):
         found = []
         for r in self.db.execute(sql, [cut_bytes(cut), *args, limit, offset]).fetchall():
             text, length = cut_text(r[13], r[14], r[15], cut)
-            found.append(LeftOut(r[0], r[1], text, r[2] or "", r[3] or "", r[4] or "", r[5], r[6], r[7], r[8],
+            found.append(LeftOut(r[0], r[1], text, r[2] or "", r[3] or "", r[4] or "", r[5], r[6], r[7],
+                                 Label(r[8]) if r[8] else None,
                                  json.loads(r[9] or "{}"), tuple(json.loads(r[10] or "[]")), r[11] or "",
                                  r[12] or "", length))
         return found
@@ -165,4 +166,4 @@ class Insights(Part):
             f"from queue_items q where {' and '.join(in_days)} order by q.created_at",
             args,
         ).fetchall()
-        return [QueueTimes(*r) for r in rows]
+        return [QueueTimes(Priority(r[0]), Status(r[1]), *r[2:]) for r in rows]
