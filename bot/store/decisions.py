@@ -35,7 +35,7 @@ class Decisions(Part):
             return self._record(mention, outcome)
         with self.db.atomic():
             joined = self.conversations.join(mention, outcome.joins, outcome)
-            if joined is None and outcome.outcome == "joined":
+            if joined is None and outcome.outcome == OutcomeKind.JOINED:
                 outcome = replace(outcome, outcome=OutcomeKind.NOT_QUEUED,
                                   route_reason=f"{outcome.route_reason}; but item #{outcome.joins.item_id} was closed")
             item_id = self._record(mention, outcome)

@@ -313,7 +313,8 @@ class Queue(Part):
             decision_id = int(last[0]) if last else None
             item_id = self.enqueue(
                 platform, mention_id, decision_id or 0,
-                Outcome(OutcomeKind.QUEUED, label=last[1] if last else None, priority=priority, due_at=due_at),
+                Outcome(OutcomeKind.QUEUED, label=last[1] if last else None, priority=Priority(priority),
+                        due_at=due_at),
                 actor=agent,
             )
             self._feedback(platform, mention_id, item_id, "moved_to_queue", Label.QUEUE, agent, "")

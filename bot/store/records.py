@@ -18,10 +18,10 @@ __all__ = ["Conversation", "Event", "Explanation", "Feedback", "ItemState", "Mes
 class Outcome:
     """What the pipeline decided about one mention, to be stored with its reasons."""
 
-    outcome: str  # an OutcomeKind, or "joined" (it joins an open item's conversation, see `joins`)
-    label: str | None = None
+    outcome: OutcomeKind
+    label: Label | None = None
     probabilities: dict[str, float] = field(default_factory=dict)
-    priority: str | None = None
+    priority: Priority | None = None
     reasons: tuple[str, ...] = ()
     priority_reasons: tuple[str, ...] = ()
     features: dict[str, float] = field(default_factory=dict)
@@ -157,10 +157,10 @@ class StoredDecision:
     """One decision about a mention, as stored with its reasons (a mention decided again has several)."""
 
     decided_at: str
-    outcome: str  # an OutcomeKind, or "joined"
-    label: str | None
+    outcome: OutcomeKind
+    label: Label | None
     probabilities: dict[str, float]
-    priority: str | None
+    priority: Priority | None
     reasons: tuple[str, ...]
     priority_reasons: tuple[str, ...]
     features: dict[str, float]
@@ -175,8 +175,9 @@ class StoredDecision:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> StoredDecision:
-        return cls(row["decided_at"], row["outcome"], row["label"], json.loads(row["probabilities"] or "{}"),
-                   row["priority"], tuple(json.loads(row["reasons"] or "[]")),
+        return cls(row["decided_at"], OutcomeKind(row["outcome"]), Label(row["label"]) if row["label"] else None,
+                   json.loads(row["probabilities"] or "{}"), Priority(row["priority"]) if row["priority"] else None,
+                   tuple(json.loads(row["reasons"] or "[]")),
                    tuple(json.loads(row["priority_reasons"] or "[]")), json.loads(row["features"] or "{}"),
                    row["model_version"] or "", row["config_version"] or "", row["route_reason"] or "",
                    row["filter_reason"] or "")
