@@ -19,7 +19,7 @@ import requests
 from bot.config.settings import Settings, load_settings
 from bot.errors import CannotListen
 from bot.ops import OpsServer
-from bot.store import Store, base
+from bot.store import Store, database
 from bot.web import WebServer
 from tests.conftest import ROOT, webcare
 from tests.web_support import AGENT, AGENT_PASSWORD, csrf_token, fill, log_in, serving
@@ -34,7 +34,7 @@ def web(write_config: Callable[..., Path]) -> Iterator[tuple[str, Store]]:
 def test_a_line_break_in_back_or_next_redirects_to_the_queue_instead_of_a_500(web: tuple[str, Store]) -> None:
     base_url, store = web
     session = log_in(base_url, AGENT, AGENT_PASSWORD)
-    item = store.list_queue()[0]
+    item = store.queue.list_queue()[0]
     token = csrf_token(session.get(f"{base_url}/items/{item.id}", timeout=10).text)
     for back in ("/queue\r\nSet-Cookie: x=1", "/queue\nLocation: //evil.example", "/\\evil.example"):
         r = session.post(f"{base_url}/items/{item.id}/note", data={"csrf_token": token, "note": "called back",
@@ -85,7 +85,7 @@ def test_once_with_a_database_locked_by_another_process_prints_a_message(
         """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        monkeypatch.setattr(base, "BUSY_TIMEOUT_SECONDS", 0.5)  # the wait itself is not what is tested
+        monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)  # the wait itself is not what is tested
         assert webcare("--config", str(config), "run", "--once") == 1
     finally:
         holder.communicate("")

@@ -23,8 +23,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot.config.settings import Settings
 from bot.errors import NotFound
-from bot.store import Store
 from bot.web import alert_views, auth, context, insight_views, queue_views, search_views, users_views
+from bot.web.parts import WebStore
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,11 @@ class _SessionCookies(SecureCookieSessionInterface):
         return web.trusted_proxy is not None or request.is_secure
 
 
-def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Flask:
+def create_app(store: WebStore, settings: Callable[[], Settings] | Settings) -> Flask:
     """The Flask app on `store`. `settings` may be a callable, so the daemon's reloaded config is seen."""
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=store.web_secret(),
+        SECRET_KEY=store.users.web_secret(),
         SESSION_COOKIE_NAME="webcare_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

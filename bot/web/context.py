@@ -13,9 +13,9 @@ from flask import Flask, current_app
 
 from bot.config.settings import Settings
 from bot.redaction import redact
-from bot.store import Store
 from bot.text.due import ago, due_words, when
 from bot.text.printable import LIST_LIMIT, one_line, printable, shorten
+from bot.web.parts import WebStore
 
 __all__ = ["FILTERS", "GLOBALS", "PLATFORM_NAMES", "REFRESH_SECONDS", "bind", "link", "pct", "platform_name",
            "settings", "store"]
@@ -27,11 +27,11 @@ _KEY = "webcare"
 
 @dataclass(frozen=True)
 class _Bound:
-    store: Store
+    store: WebStore
     settings: Callable[[], Settings]
 
 
-def bind(app: Flask, store: Store, settings: Callable[[], Settings] | Settings) -> None:
+def bind(app: Flask, store: WebStore, settings: Callable[[], Settings] | Settings) -> None:
     """Give `app` its store and settings. `settings` may be a callable, so the daemon's reloaded config is seen."""
     app.extensions[_KEY] = _Bound(store, settings if callable(settings) else (lambda: settings))
 
@@ -41,7 +41,7 @@ def _bound() -> _Bound:
     return bound
 
 
-def store() -> Store:
+def store() -> WebStore:
     """The store of the app serving this request."""
     return _bound().store
 
