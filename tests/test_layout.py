@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[set[str]] = [
     {"bot.vocabulary", "bot.errors", "bot.text"},
     {"bot.mention", "bot.redaction", "bot.bounded_http"},
-    {"bot.config", "bot.logs"},
-    {"bot.sources"},
+    {"bot.config"},
+    {"bot.sources", "bot.logs"},
     {"bot.store"},
     {"bot.filters", "classifiers"},
     {"bot.router", "bot.wiring"},
@@ -148,3 +148,33 @@ def test_every_package_in_the_tree_is_in_the_readme_layout() -> None:
             and (p.suffix == ".py" or (p / "__init__.py").exists())}
     unnamed = [t for t in sorted(tops) if f"bot/{t}" not in layout and f"bot/{t}/" not in layout]
     assert unnamed == []
+
+
+# Words that are spelled like a label or priority but mean something else where they stand.
+NOT_VOCABULARY = {
+    ("bot/store/queue.py", "urgent"),  # MOST_URGENT, the name of a sort order
+    ("bot/web/queue_views.py", "queue"),  # the blueprint's name
+    ("classifiers/features.py", "about"),  # an English cue word ("complained about @brand")
+    ("classifiers/priority.py", "urgent"),  # an English cue word ("urgent help needed")
+}
+
+
+def test_label_and_priority_names_are_written_only_in_the_vocabulary() -> None:
+    """No module writes "queue", "about", "urgent" ... by hand: they come from bot/vocabulary.py (docstrings and
+    templates aside), so a renamed or added label cannot be missed somewhere."""
+    from bot.vocabulary import LABELS, PRIORITIES
+
+    names = {str(n) for n in (*LABELS, *PRIORITIES)}
+    found = set()
+    for module, path in our_modules().items():
+        if module == "bot.vocabulary":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        rel = path.relative_to(ROOT).as_posix()
+        found |= {(rel, node.value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and node.value in names and id(node) not in docstrings}
+    assert found - NOT_VOCABULARY == set()

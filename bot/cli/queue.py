@@ -15,6 +15,7 @@ from bot.cli.app import Context, handles_errors, main, pass_app, say
 from bot.errors import WebcareError
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch
+from bot.store.queue import MOST_URGENT, ORDERS
 from bot.text.due import ago, due_words, when
 from bot.text.printable import one_line
 from bot.vocabulary import LABELS, PRIORITIES, STATUSES, Status
@@ -71,7 +72,7 @@ def queue() -> None:
 @click.option("--status", type=click.Choice(STATUS_CHOICES),
               default="open", show_default=True, help="open = new or claimed.")
 @click.option("--priority", type=click.Choice([p.value for p in PRIORITIES]), help="Only this priority.")
-@click.option("--sort", "order", type=click.Choice(["urgent", "newest", "oldest"]), default="urgent",
+@click.option("--sort", "order", type=click.Choice(list(ORDERS)), default=MOST_URGENT,
               show_default=True, help="Most urgent first (priority, then due time), or by time.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")

@@ -32,11 +32,11 @@ from bot.store.records import (Conversation, Event, Explanation, Feedback, ItemS
 from bot.store.users import ROLES, User, Users
 from bot.store.x_users import XUsers
 
-__all__ = ["MAX_ATTEMPTS", "MIGRATION_SETS", "ROLES", "AlertRecord", "Alerts", "Care", "Conversation",
-           "Conversations", "Database", "Decisions", "Event", "Explanation", "Feedback", "Forgotten", "Insights",
-           "ItemState", "LeftOut", "Mentions", "Message", "Outcome", "PostText", "Purged", "Queue", "QueueItem",
-           "QueueSearch", "QueueTimes", "Reject", "SourceStatus", "Store", "StoredDecision", "User", "Users",
-           "XUsers"]
+__all__ = ["AlertRecord", "Alerts", "Care", "Conversation", "Conversations", "Database", "Decisions", "Event",
+           "Explanation", "Feedback", "Forgotten", "Insights", "ItemState", "LeftOut", "MAX_ATTEMPTS",
+           "MIGRATION_SETS", "Mentions", "Message", "Outcome", "PostText", "Purged", "Queue", "QueueItem",
+           "QueueSearch", "QueueTimes", "ROLES", "Reject", "SourceStatus", "Store", "StoredDecision", "User",
+           "Users", "XUsers"]
 
 MIGRATION_SETS = (schema.core, schema_ops.ops, schema_web.web, schema_x.x, schema_alerts.alerts,
                   schema_queue.conversations, schema_scale.scale)

@@ -16,7 +16,7 @@ from bot.store.mentions import Mentions
 from bot.store.records import Event, Feedback, Outcome, QueueItem
 from bot.vocabulary import LABELS, PRIORITIES, Label, OutcomeKind, Priority, Status
 
-__all__ = ["ORDERS", "Queue", "QueueSearch"]
+__all__ = ["MOST_URGENT", "ORDERS", "Queue", "QueueSearch"]
 
 _ITEM_COLUMNS = """
 select q.*, {text}, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
@@ -33,8 +33,9 @@ _MENTION_JOIN = " cross join mentions m on m.platform = q.platform and m.id = q.
 _ITEM_SELECT = _ITEM_COLUMNS.format(text="m.text")
 # Lists cut long texts in SQL: a hostile post of megabytes is not read whole to show its first lines.
 _CUT_SELECT = _ITEM_COLUMNS.format(text=cut_columns("m.text", "text"))
+MOST_URGENT = "urgent"  # the order name: priority first, then due time (not the priority `urgent` itself)
 ORDERS = {
-    "urgent": "q.priority_rank, coalesce(q.due_at, q.created_at), q.id",
+    MOST_URGENT: "q.priority_rank, coalesce(q.due_at, q.created_at), q.id",
     "newest": "m.created_at desc, q.id desc",
     "oldest": "m.created_at, q.id",
 }
@@ -115,7 +116,7 @@ class Queue(Part):
         self.mentions = mentions
 
     def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
-                   order: str = "urgent", assignee: str | None = None, lang: str | None = None,
+                   order: str = MOST_URGENT, assignee: str | None = None, lang: str | None = None,
                    limit: int = 100, offset: int = 0, holder: str | None = None,
                    search: QueueSearch | None = None, cut: int | None = None) -> list[QueueItem]:
         """Queue items, most urgent first by default. status 'open' means new or claimed; None means all.
@@ -125,7 +126,7 @@ class Queue(Part):
         where, args = self._queue_where(status, priority, assignee, lang, holder, search)
         # The page's ids first, from the index alone, then the rows of those: a deep page skips index entries,
         # not joined rows (OFFSET still builds every row it skips).
-        join = _MENTION_JOIN if lang or _narrows(search) or order != "urgent" else ""
+        join = _MENTION_JOIN if lang or _narrows(search) or order != MOST_URGENT else ""
         page = (f" where q.id in (select q.id from queue_items q{join}{where} order by {ORDERS[order]} "
                 f"limit ? offset ?) order by {ORDERS[order]}")
         if cut is None:

@@ -64,7 +64,7 @@ def _query(f: dict[str, str]) -> dict[str, Any]:
 def _items(f: dict[str, str]) -> tuple[list[QueueItem], Page]:
     query = _query(f)
     page = Page(page_number(request.args.get("page")), PAGE_SIZE, store().queue.count_queue(**query))
-    return store().queue.list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, cut=LIST_LIMIT, **query), page
+    return store().queue.list_queue(limit=PAGE_SIZE, offset=page.offset, cut=LIST_LIMIT, **query), page
 
 
 def _pane(item: QueueItem, *, full: bool = False, error: str = "") -> dict[str, Any]:
@@ -127,7 +127,7 @@ def items() -> ResponseReturnValue:
 @login_required
 def export() -> ResponseReturnValue:
     """The list as filtered, every page of it, as CSV."""
-    found = store().queue.list_queue(order="urgent", limit=EXPORT_LIMIT, **_query(_filters()))
+    found = store().queue.list_queue(limit=EXPORT_LIMIT, **_query(_filters()))
     return Response(csv_text(QUEUE_COLUMNS, queue_rows(found)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=webcare-queue.csv"})
 
