@@ -27,7 +27,8 @@ def feedback_examples(app: Context) -> list[Example]:
             "text": row["text"], "brand": brand, "label": row["label"], "lang": row["lang"],
             "meta": {"in_reply_to_brand": bool(row["is_reply_to_brand"]),
                      "is_direct_message": bool(row["is_direct_message"]), "is_repost": bool(row["is_repost"]),
-                     "inherited_handles": [h["handle"] for h in handles if not h["typed_by_author"]]},
+                     "inherited_handles": [h["handle"] for h in handles if not h["typed_by_author"]],
+                     **({"parent_text": row["parent_text"]} if row["parent_text"] else {})},
         }
         examples.append(example_from_record(record, f"feedback:{row['id']}"))
     return examples

@@ -197,7 +197,7 @@ class CareStore(MentionStore):
         brand_replies: list[dict[str, Any]] = []
         others: list[dict[str, Any]] = []
         for r in self.db.query(
-                f"select platform, id, author_handle, text, handles, raw, in_reply_to_user_id from mentions "
+                f"select platform, id, author_handle, text, handles, raw, in_reply_to_user_id, parent_text from mentions "
                 f"where lower(author_handle) != lower(?) and ({clause})", [handle, *like]):
             if not person.is_named_in(r):
                 continue
@@ -211,11 +211,14 @@ class CareStore(MentionStore):
             self.db.conn.executemany("delete from rejects where id = ?", [[i] for i in rejects])
             for r in others:
                 self.db.execute(
-                    "update mentions set text = ?, handles = ?, raw = ?, in_reply_to_user_id = ? "
+                    "update mentions set text = ?, handles = ?, raw = ?, in_reply_to_user_id = ?, parent_text = ? "
                     "where platform = ? and id = ?",
                     [person.mask(r["text"] or ""), person.mask(r["handles"] or "[]"),
                      dumps(person.scrub(json.loads(r["raw"] or "{}"))),
                      None if r["in_reply_to_user_id"] in person.user_ids else r["in_reply_to_user_id"],
+                     # the post replied to is theirs: it goes with them, as from the raw payload
+                     None if r["in_reply_to_user_id"] in person.user_ids or not r["parent_text"]
+                     else person.mask(r["parent_text"]),
                      r["platform"], r["id"]])
             self._audit(actor, "forget", detail={"mentions": len(theirs)})
         return Forgotten(len(theirs), counts["decisions"], counts["queue_items"], counts["feedback"],
