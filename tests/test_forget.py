@@ -33,6 +33,7 @@ def stream_lines() -> list[str]:
         {"platform": "x", "id": "7004", "author": {"id": "502", "handle": "sam_k", "name": "Sam"},
          "text": "@jdevries @Tulpair same here, mine is gone too", "created_at": NOW,
          "in_reply_to_post_id": "7001", "in_reply_to_user_id": "501", "inherited_handles": ["jdevries"],
+         "parent_text": THEIR_TEXT,  # the classifier's context: their post, which must go with them
          "raw": {"data": {"id": "7004", "author_id": "502", "in_reply_to_user_id": "501"},
                  "includes": {"users": [{"id": "502", "username": "sam_k", "name": "Sam"}, jan | {"username": "jdevries"}],
                               "tweets": [{"id": "7001", "author_id": "501", "text": THEIR_TEXT}]}}},
