@@ -36,7 +36,8 @@ class Example:
     @property
     def brand_key(self) -> str:
         if self.brand.handles:
-            return self.brand.handles[0].casefold()
+            # A number standing for the brand (support corpora's style: ["514022", "CobaltAir"]) is the same brand.
+            return next((h for h in self.brand.handles if not h.isdigit()), self.brand.handles[0]).casefold()
         return self.brand.names[0].casefold() if self.brand.names else ""
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.mention import Mention
@@ -15,7 +16,7 @@ from bot.text.folding import fold
 from bot.text.phrases import word_pattern
 from classifiers.decision import Brand
 
-__all__ = ["FEATURE_NAMES", "Signals", "extract", "normalise_text", "word_pattern"]
+__all__ = ["FEATURE_NAMES", "PARENT_FEATURES", "Signals", "extract", "normalise_text", "word_pattern"]
 
 _LINK = re.compile(r"https?://\S+|www\.\S+|\{link\}", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
@@ -138,6 +139,33 @@ SUBJECT_VERB = word_pattern(
     "zei", "stuurt", "stuurde", "rekent", "laat", "blijft", "maakt", "krijgt", "wordt", "werd",
 )
 
+# What the post it replies to (its parent, when the source has it) says, mostly our own agents' replies: a reply
+# to a question or a request for details usually gives them, so the problem is still open ("five times now"
+# under "Have you tried restarting?"); a reply to "is everything ok now?" or "we'll be in touch" may close it.
+PARENT_ASKS_DETAILS = word_pattern(
+    "dm", "dm us", "direct message", "private message", "send us", "message us", "can you tell us", "could you tell us",
+    "let us know", "which", "what", "booking reference", "booking ref", "order number", "account number",
+    "reference number", "postcode", "post code", "email address", "details", "screenshot", "pb", "privébericht",
+    "stuur ons", "stuur je", "laat ons weten", "kun je ons", "kunt u ons", "welke", "klantnummer", "bestelnummer",
+    "ordernummer", "boekingsnummer", "gegevens",
+)
+PARENT_SUGGESTS_FIX = word_pattern(
+    "have you tried", "did you try", "try", "restart", "reboot", "reinstall", "clear", "log out", "sign out",
+    "update", "unplug", "switch off", "turn off", "heb je", "heeft u", "probeer", "probeert", "opnieuw opstarten",
+    "herstarten", "herstart", "uit de stroom", "uitloggen", "opnieuw installeren", "wissen", "bijwerken",
+)
+PARENT_CHECKS_RESOLVED = word_pattern(
+    "is everything", "is it all", "all sorted", "sorted now", "is it working", "working now", "working again",
+    "back to normal", "resolved",
+    "glad", "anything else", "all good", "is het gelukt", "werkt het", "werkt alles", "opgelost", "fijn dat",
+    "nog iets", "is alles",
+)
+PARENT_PROMISES = word_pattern(
+    "will be in touch", "we'll be in touch", "we will", "we'll", "passed this on", "passed it on", "looking into",
+    "our team", "within", "working on", "we hebben", "doorgegeven", "nemen contact", "we kijken", "we gaan",
+    "ingepland", "binnen",
+)
+
 FEATURE_NAMES: tuple[str, ...] = (
     "is_direct_message", "is_reply_to_brand", "is_repost", "by_brand", "brand_handle_leading",
     "brand_handle_typed", "brand_handle_inherited_only", "brand_vocative", "brand_handle_after_preposition",
@@ -146,7 +174,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     "brand_handle_at_end", "repost_of_brand",
     "brand_in_leading_handles", "leading_other_handle", "quotes_a_post", "via_handle", "brand_hashtag",
     "hashtags", "closed", "many_handles", "handle_as_subject", "brand_handle_as_subject", "only_handles",
+    "has_parent", "parent_question", "parent_asks_details", "parent_suggests_fix", "parent_checks_resolved",
+    "parent_promises",
 )
+# The signals read from the parent: zero for a post without one.
+PARENT_FEATURES = FEATURE_NAMES[FEATURE_NAMES.index("has_parent"):]
 
 
 @dataclass(frozen=True)
@@ -311,4 +343,20 @@ def extract(mention: Mention, brand: Brand) -> Signals:
         fire("other_handles", "", min(len(others), 3) / 3)
     if _LINK.search(text):
         fire("has_link", "")
+    if mention.parent_text:
+        _parent_signals(fold(_LINK.sub(" ", mention.parent_text)), fire)
     return Signals(v, why)
+
+
+def _parent_signals(parent: str, fire: Callable[[str, str], None]) -> None:
+    fire("has_parent", "")
+    if "?" in parent:
+        fire("parent_question", "replies to a question")
+    if PARENT_ASKS_DETAILS.search(parent):
+        fire("parent_asks_details", "replies to a request for details")
+    if PARENT_SUGGESTS_FIX.search(parent):
+        fire("parent_suggests_fix", "replies to a suggested fix")
+    if PARENT_CHECKS_RESOLVED.search(parent):
+        fire("parent_checks_resolved", "replies to a check whether it is solved")
+    if PARENT_PROMISES.search(parent):
+        fire("parent_promises", "replies to a promise to follow up")

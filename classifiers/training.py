@@ -44,6 +44,8 @@ def corpus_files(corpus_dir: Path = CORPUS_DIR, part: str = "train") -> list[Pat
     return [f for f in files if (f.stem in test) == (part == "test")]
 
 
+# The parent post's embedding beside the post's (True), or only the signals read from the parent (False).
+PARENT_EMBEDDING = True
 ALPHAS = (0.3, 1.0)  # L2 strengths tried; cross-validation by brand picks one
 HIDDEN = 32
 ENSEMBLE = 5
@@ -72,9 +74,15 @@ def _network(alpha: float, seed: int) -> _Network:
     return _Network(alpha, seed)
 
 
-def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _standardise(x: np.ndarray, has_parent: np.ndarray, parent_dims: slice | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and scale; the parent's block is measured on the posts that have a parent only (the
+    others hold zeros there, which the head keeps at zero)."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
+    if parent_dims is not None:
+        present = x[has_parent, parent_dims]
+        mean[parent_dims] = present.mean(axis=0) if len(present) else 0.0
+        scale[parent_dims] = present.std(axis=0) if len(present) > 1 else 1.0
     # A dead encoder dimension (constant across posts) must not divide by ~0 at inference.
     return mean.astype(np.float32), np.where(scale < 1e-6, 1.0, scale).astype(np.float32)
 
@@ -110,16 +118,21 @@ def _file_sha256(path: Path) -> str:
 
 
 def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha: float | None = None,
-             delta: dict[str, np.ndarray] | None = None) -> Head:
+             delta: dict[str, np.ndarray] | None = None, parent_embedding: bool = PARENT_EMBEDDING) -> Head:
     from threadpoolctl import threadpool_limits
 
     examples = list(examples)
     random.Random(seed).shuffle(examples)
-    x, _ = model_inputs(encoder, [e.mention for e in examples], [e.brand for e in examples])
+    inputs = model_inputs(encoder, [e.mention for e in examples], [e.brand for e in examples],
+                          parent_embedding=parent_embedding)
+    x, has_parent = inputs.matrix, inputs.has_parent
     y = np.asarray([LABELS.index(e.label) for e in examples])
     groups = np.asarray([e.brand_key for e in examples])
-    mean, scale = _standardise(x)
-    z = (x - mean) / scale
+    parent_dims = slice(encoder.dim, 2 * encoder.dim) if parent_embedding else None
+    mean, scale = _standardise(x, has_parent, parent_dims)
+    shell = Head(version="", encoder="", encoder_sha256=None, feature_names=FEATURE_NAMES, labels=(), mean=mean,
+                 scale=scale, members=(), meta={}, parent_embedding=parent_embedding)
+    z = shell.standardise(x, has_parent)
     scores: dict[float, float] = {}
     # The matrices are small: BLAS threads would cost more in hand-offs than they save.
     with threadpool_limits(1):
@@ -133,19 +146,23 @@ def fit_head(examples: Sequence[Example], encoder: Encoder, seed: int = 0, alpha
         members.append(tuple((w.astype(np.float32), b.astype(np.float32))
                              for w, b in zip(net.coefs_, net.intercepts_, strict=True)))
     texts = "\n".join(sorted(f"{e.label}\t{e.priority}\t{e.mention.text}" for e in examples))
+    parents = hashlib.sha256("\n".join(sorted(f"{e.mention.text}\t{e.mention.parent_text}" for e in examples
+                                               if e.mention.parent_text)).encode()).hexdigest()
     tuned = hashlib.sha256(b"".join(delta[k].tobytes() for k in sorted(delta))).hexdigest() if delta else "none"
     digest = hashlib.sha256(
-        f"{texts}|{alpha}|{seed}|{encoder.sha256_}|{encoder.precision_}|{tuned}|{FEATURE_NAMES}".encode()).hexdigest()[:8]
+        f"{texts}|{parents}|{alpha}|{seed}|{encoder.sha256_}|{encoder.precision_}|{tuned}|{FEATURE_NAMES}|"
+        f"{parent_embedding}".encode()).hexdigest()[:8]
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "seed": seed, "alpha": alpha,
         "hidden": HIDDEN, "ensemble": ENSEMBLE, "encoder_precision": encoder.precision_,
         "cv_target_by_alpha": {str(k): round(v, 4) for k, v in scores.items()}, "examples": len(examples),
         "labels": dict(Counter(e.label.value for e in examples)), "brands": sorted(set(groups.tolist())),
+        "with_parent": int(has_parent.sum()),
     }
     return Head(
         version=f"minilm{'-tuned' if delta else ''}-mlp-{digest}", encoder=encoder.name, encoder_sha256=encoder.sha256_,
         feature_names=FEATURE_NAMES, labels=tuple(label.value for label in LABELS),
-        mean=mean, scale=scale, members=tuple(members), meta=meta,
+        mean=mean, scale=scale, members=tuple(members), meta=meta, parent_embedding=parent_embedding,
     )
 
 
