@@ -157,8 +157,32 @@ PARENT_SUGGESTS_FIX = word_pattern(
 PARENT_CHECKS_RESOLVED = word_pattern(
     "is everything", "is it all", "all sorted", "sorted now", "is it working", "working now", "working again",
     "back to normal", "resolved",
-    "glad", "anything else", "all good", "is het gelukt", "werkt het", "werkt alles", "opgelost", "fijn dat",
-    "nog iets", "is alles",
+    "glad", "all good", "is het gelukt", "werkt het", "werkt alles", "opgelost", "fijn dat", "is alles",
+    "let us know if", "laat maar weten of",
+)
+# "Anything else we can help with?": here "no" closes the conversation.
+PARENT_ANYTHING_ELSE = word_pattern(
+    "anything else", "something else", "nog iets", "nog ergens", "verder nog",
+)
+# A short yes or no at the start of a reply: its meaning is the parent's question's ("yes" to "have you tried
+# restarting?" keeps the problem open; "yes" to "is everything working now?" closes it).
+REPLY_YES = word_pattern(
+    "yes", "yep", "yup", "yeah", "yea", "ya", "sure", "i did", "did that", "done", "already did", "tried", "ja",
+    "jep", "jazeker", "zeker", "heb ik", "gedaan", "al gedaan", "geprobeerd", "klopt",
+)
+REPLY_NO = word_pattern(
+    "no", "nope", "nah", "not really", "not yet", "still", "same", "didn't help", "didnt help", "didn't work",
+    "didnt work", "no luck", "nee", "neen", "niet echt", "nog niet", "nog steeds", "helaas", "hielp niet",
+    "zelfde", "hetzelfde",
+)
+# Words that say the problem is gone, whatever was asked ("works now", "found it"): narrower than CLOSED, whose
+# "done" or "will try" after a request for details means the customer did their part and waits for ours.
+SOLVED = word_pattern(
+    "works now", "working now", "works again", "working again", "it worked", "that worked", "all good", "all sorted",
+    "sorted", "fixed", "solved", "resolved", "found it", "never mind", "nevermind", "nvm", "no longer needed",
+    "it's working", "its working", "it works", "it does", "it did", "working fine", "all fine", "that's everything",
+    "thats everything", "that's all", "thats all", "that's it", "thats it",
+    "werkt weer", "werkt nu", "het werkt", "gelukt", "opgelost", "gevonden", "laat maar", "hoeft niet meer",
 )
 PARENT_PROMISES = word_pattern(
     "will be in touch", "we'll be in touch", "we will", "we'll", "passed this on", "passed it on", "looking into",
@@ -175,7 +199,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "brand_in_leading_handles", "leading_other_handle", "quotes_a_post", "via_handle", "brand_hashtag",
     "hashtags", "closed", "many_handles", "handle_as_subject", "brand_handle_as_subject", "only_handles",
     "has_parent", "parent_question", "parent_asks_details", "parent_suggests_fix", "parent_checks_resolved",
-    "parent_promises",
+    "parent_promises", "answer_keeps_open", "answer_closes",
 )
 # The signals read from the parent: zero for a post without one.
 PARENT_FEATURES = FEATURE_NAMES[FEATURE_NAMES.index("has_parent"):]
@@ -344,11 +368,13 @@ def extract(mention: Mention, brand: Brand) -> Signals:
     if _LINK.search(text):
         fire("has_link", "")
     if mention.parent_text:
-        _parent_signals(fold(_LINK.sub(" ", mention.parent_text)), fire)
+        _parent_signals(fold(_LINK.sub(" ", mention.parent_text)), body.strip(" .,!?:;-"), v, fire)
     return Signals(v, why)
 
 
-def _parent_signals(parent: str, fire: Callable[[str, str], None]) -> None:
+def _parent_signals(parent: str, reply: str, v: dict[str, float], fire: Callable[[str, str], None]) -> None:
+    """What the parent asked or said, and what the reply makes of it (LABELING.md step 2: a follow-up that keeps
+    a problem open is a request; one that closes it is not)."""
     fire("has_parent", "")
     if "?" in parent:
         fire("parent_question", "replies to a question")
@@ -360,3 +386,16 @@ def _parent_signals(parent: str, fire: Callable[[str, str], None]) -> None:
         fire("parent_checks_resolved", "replies to a check whether it is solved")
     if PARENT_PROMISES.search(parent):
         fire("parent_promises", "replies to a promise to follow up")
+    yes, no, solved = bool(REPLY_YES.match(reply)), bool(REPLY_NO.match(reply)), bool(SOLVED.search(reply))
+    if PARENT_ANYTHING_ELSE.search(parent):
+        if (no or solved) and not v["complaint"]:
+            fire("answer_closes", "answers our check: it is solved")
+    elif v["parent_checks_resolved"]:
+        if solved or (yes and not no and not v["complaint"]):
+            fire("answer_closes", "answers our check: it is solved")
+        elif no:
+            fire("answer_keeps_open", "answers our check: it is not solved")
+    elif v["parent_suggests_fix"] and (yes or no or v["complaint"]) and not solved and not v["praise"]:
+        # "yes, twice" or "still the same" to "have you tried restarting?": the customer tried and the problem
+        # stays. A plain "ok, will try" is not an answer of this kind.
+        fire("answer_keeps_open", "answers our question or suggestion: the problem is still open")

@@ -232,6 +232,11 @@ class TrainedClassifier:
             probabilities = _without(probabilities, Label.QUEUE, Label.DIRECT_OTHER)
         elif _typed_address(signals.values):
             probabilities = _without(probabilities, Label.IRRELEVANT)
+        if signals.values["answer_keeps_open"]:
+            # LABELING.md step 2, read with the parent: a follow-up that keeps the problem open is a request.
+            probabilities = _without(probabilities, Label.DIRECT_OTHER)
+        elif signals.values["answer_closes"]:
+            probabilities = _without(probabilities, Label.QUEUE)
         label = Label(max(probabilities, key=probabilities.__getitem__))
         reasons = [*signals.reasons.values(), _TEXT_REASON[label]]
         if label is Label.QUEUE:

@@ -105,6 +105,28 @@ def test_trained_classifier_labels_clear_cases(trained: TrainedClassifier, text:
     assert trained.classify([post(text, **flags)], BRAND)[0].label is expected
 
 
+def thread_reply(text: str, parent: str | None) -> Mention:
+    """A reply to our support account's post: X's prefix first, then the customer's words."""
+    full = f"@TulpairHelp {text}"
+    return Mention("x", "2", full, Author("9", "jan"), datetime(2026, 11, 20, tzinfo=timezone.utc),
+                   in_reply_to_post_id="41", is_reply_to_brand=True, handles=find_handles(full, len("@TulpairHelp")),
+                   parent_text=parent)
+
+
+def test_a_reply_is_read_with_the_post_it_replies_to(trained: TrainedClassifier) -> None:
+    tried, solved = trained.classify([thread_reply("yes", "Have you tried restarting the app and logging in again?"),
+                                      thread_reply("yes", "Is everything sorted now?")], BRAND)
+    assert tried.label is Label.QUEUE and solved.label is Label.DIRECT_OTHER
+    assert "answers our question or suggestion: the problem is still open" in tried.reasons
+    assert "answers our check: it is solved" in solved.reasons
+    five, nope = trained.classify([thread_reply("five times now", "Have you tried restarting?"),
+                                   thread_reply("nope", "Is it working again now?")], BRAND)
+    assert five.label is Label.QUEUE and nope.label is Label.QUEUE
+    # Without a parent (a source that lacks it) nothing is read from one.
+    [alone] = trained.classify([thread_reply("yes", None)], BRAND)
+    assert not any(r.startswith(("answers our", "replies to a")) for r in alone.reasons)
+
+
 def test_trained_decisions_carry_reasons_and_priority(trained: TrainedClassifier) -> None:
     d = trained.classify([post("@Tulpair we are stranded in Rome with a sick child, we need a flight home today")], BRAND)[0]
     assert d.label is Label.QUEUE and d.priority is Priority.URGENT
