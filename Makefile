@@ -23,12 +23,12 @@ DEMO_USER := demo
 DEMO_PASSWORD := tulpair-demo
 demo: $(STAMP)
 	@test ! -e var/demo.db || echo "Keeping var/demo.db from the last run (make demo-reset starts over)."
-	$(BIN)/python run_bot.py --config config/demo.yaml --once
+	$(BIN)/webcare --config config/demo.yaml run --once
 	@$(BIN)/webcare --config config/demo.yaml user list | grep -q '^$(DEMO_USER) ' || { \
 	printf '%s\n' '$(DEMO_PASSWORD)' | $(BIN)/webcare --config config/demo.yaml user add $(DEMO_USER) --role lead --password-stdin; }
 	@$(BIN)/python -c "from bot.config.settings import load_settings; w = load_settings('config/demo.yaml').web; \
 	print(f'The review queue: http://{w.host}:{w.port}/  log in as $(DEMO_USER) / $(DEMO_PASSWORD)  (Ctrl-C stops)')"
-	$(BIN)/python run_bot.py --config config/demo.yaml
+	$(BIN)/webcare --config config/demo.yaml run
 
 demo-reset:
 	rm -f var/demo.db var/demo.db-wal var/demo.db-shm

@@ -1,4 +1,4 @@
-"""Daemon memory benchmark: runs the real daemon (run_bot.py) with the trained classifier and the web app on a
+"""Daemon memory benchmark: runs the real daemon (`webcare run`) with the trained classifier and the web app on a
 store, replays a generated stream through it, and prints the daemon's resident memory (now and at its peak)
 once the stream is decided, and again after the review app has answered a round of pages.
 
@@ -67,7 +67,8 @@ def main() -> int:
     port = free_port()
     config = work / "rss.yaml"
     config.write_text(CONFIG.format(stream=stream, db=db, port=port))
-    daemon = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "--config", str(config)],
+    webcare = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]  # this checkout's
+    daemon = subprocess.Popen([*webcare, "--config", str(config), "run"], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         started = time.monotonic()

@@ -1,4 +1,4 @@
-"""The daemon: one APScheduler interval job per enabled source, started by `run_bot.py`.
+"""The daemon: one APScheduler interval job per enabled source, started by `webcare run` (bot/cli/run.py).
 
 SIGTERM and SIGINT stop it gracefully: the batch in hand is finished and committed, then it exits 0. A job that
 raises is logged and the next poll goes on; nothing an API or a mention does can stop the scheduler.
@@ -10,7 +10,6 @@ import logging
 import signal
 import sqlite3
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import FrameType
@@ -61,11 +60,10 @@ class Daemon:
         )
         self._lock = threading.Lock()  # one poll at a time: the classifier and the SQLite writer are shared
         self.scheduler: BackgroundScheduler | None = None
-        self.on_started: list[Callable[[Daemon], None]] = []
         self._crashes: dict[str, int] = {}  # polls in a row that raised, per source
 
     def run_once(self) -> list[PollResult]:
-        """One poll of every enabled source, then return (`run_bot.py --once`)."""
+        """One poll of every enabled source, then return (`webcare run --once`)."""
         results = [self._poll(s) for s in self.scheduled]
         if not self.scheduled:
             log.warning("no source is enabled in %s: nothing to poll", self.config_path)
@@ -149,8 +147,6 @@ class Daemon:
         web_server = self._start_web()
         log.info("daemon started: %d source(s), config %s (version %s), database %s",
                  len(self.scheduled), self.config_path, self.settings.version, self.store.path)
-        for hook in self.on_started:
-            hook(self)
         while not self.stopping.wait(0.5):
             if self._reread.is_set():
                 self._reread.clear()

@@ -5,24 +5,24 @@ retried on a later poll while the others go on."""
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from bot.config.settings import Settings
+from bot.decide import decide
 from bot.errors import SourceError
-from bot.filters import filter_reason, own_account
 from bot.mention import Mention
-from bot.router import JOIN_LABELS, route
+from bot.router import Route
 from bot.sources import Source
 from bot.store import Outcome, Store
-from classifiers import Brand, Classifier, Decision
+from bot.vocabulary import LABELS, OutcomeKind
+from classifiers import Classifier, Decision
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Pipeline", "PollResult", "brand_of"]
+__all__ = ["Pipeline", "PollResult"]
 
 
 @dataclass
@@ -42,18 +42,10 @@ class PollResult:
     next_poll_after: float | None = None
 
     def summary(self) -> str:
-        labels = " ".join(f"{k}={self.labels[k]}" for k in ("queue", "direct_other", "about", "irrelevant"))
+        labels = " ".join(f"{k}={self.labels[k]}" for k in LABELS)
         text = (f"{self.source}: fetched={self.fetched} stored={self.stored} rejected={self.rejected} "
                 f"filtered={self.filtered} {labels} queued={self.queued} joined={self.joined} failed={self.failed}")
         return text + (f" error={self.error}" if self.error else "")
-
-
-def brand_of(settings: Settings, platform: str = "x") -> Brand:
-    """The brand as the classifier sees it on one platform: that platform's handles (qualified on Mastodon and
-    Bluesky, so `@tulpair@mastodon.social` is ours and `@tulpair@elsewhere.social` is not), and every own account."""
-    b = settings.brand
-    own = [*b.own_accounts, *b.staff_accounts, *b.handles, *b.mastodon_handles, *b.bluesky_handles]
-    return Brand.of(b.handles_on(platform), b.names or [b.name], list(dict.fromkeys(own)))
 
 
 class Pipeline:
@@ -96,62 +88,33 @@ class Pipeline:
         return result
 
     def _decide(self, mentions: Sequence[Mention], settings: Settings, result: PollResult) -> None:
-        reasons = [filter_reason(m, settings) for m in mentions]
-        keep = [m for m, reason in zip(mentions, reasons, strict=True) if reason is None]
-        started = time.perf_counter()
-        decisions: dict[int, Decision | None] = {}
-        for platform in dict.fromkeys(m.platform for m in keep):  # each platform's handles are the brand's own
-            indexes = [i for i, m in enumerate(keep) if m.platform == platform]
-            group = [keep[i] for i in indexes]
-            brand = brand_of(settings, platform)
-            try:
-                found: list[Decision | None] = list(self.classifier.classify(group, brand))
-            except Exception:  # noqa: BLE001 - one bad mention must not stop the batch: find it one by one
-                log.warning("classifying a batch of %d failed; retrying one by one", len(group))
-                found = [self._classify_one(m, brand) for m in group]
-            decisions.update(zip(indexes, found, strict=True))
-        per_mention = (time.perf_counter() - started) / max(len(keep), 1)
-        decided = iter(decisions[i] for i in range(len(keep)))
-        # Outcomes are stored in the order the posts were written, so a reply finds the item its thread opened.
-        for m, reason in zip(mentions, reasons, strict=True):
-            if reason is not None:
-                # Our own reply to a customer is not worked, but it belongs in their item's conversation.
-                ours = self.store.open_conversation(m, is_ours=True) if own_account(m, settings) else None
-                self.store.record_outcome(m, Outcome("filtered", filter_reason=reason,
-                                                     config_version=settings.version, joins=ours))
+        # Each verdict is stored before the next is routed, so a reply finds the item its thread opened (the
+        # mentions come in the order they were written).
+        for v in decide(mentions, settings, self.classifier, history=self.store):
+            m = v.mention
+            if v.filter_reason is not None:
+                self.store.record_outcome(m, Outcome(OutcomeKind.FILTERED, filter_reason=v.filter_reason,
+                                                     config_version=settings.version, joins=v.joins))
                 result.filtered += 1
                 continue
-            d = next(decided)
             if self.on_decision:
-                self.on_decision(m, d, per_mention)
-            if d is None:
+                self.on_decision(m, v.decision, v.seconds)
+            if v.decision is None or v.route is None:
+                self.store.mark_failed(m, v.error or "")
                 result.failed += 1
                 continue
-            self._store_decision(m, d, settings, result)
+            self._store_decision(m, v.decision, v.route, v.outcome, settings, result)
 
-    def _classify_one(self, m: Mention, brand: Brand) -> Decision | None:
-        try:
-            return self.classifier.classify([m], brand)[0]
-        except Exception as e:  # noqa: BLE001 - marked and retried on a later poll; the others go on
-            log.exception("classifying %s failed; it stays pending and is retried", m.key)
-            self.store.mark_failed(m, f"{type(e).__name__}: {e}")
-            return None
-
-    def _store_decision(self, m: Mention, d: Decision, settings: Settings, result: PollResult) -> None:
-        conversation = self.store.open_conversation(m) if d.label.value in JOIN_LABELS else None
-        # A follow-up in an open conversation is not a repeat contact: it joins the item it follows up.
-        contacts = (self.store.recent_contacts(m.platform, m.author.handle)
-                    if d.label.value == "queue" and conversation is None else 0)
-        r = route(d, settings, recent_contacts=contacts, mention=m, conversation=conversation)
+    def _store_decision(self, m: Mention, d: Decision, r: Route, kind: OutcomeKind, settings: Settings,
+                        result: PollResult) -> None:
         outcome = Outcome(
-            "queued" if r.queued else "joined" if r.joins else "not_queued", label=d.label.value,
-            probabilities=d.probabilities, priority=r.priority.value, reasons=d.reasons,
+            kind, label=d.label, probabilities=d.probabilities, priority=r.priority, reasons=d.reasons,
             priority_reasons=r.priority_reasons, features=d.features, model_version=d.model_version,
             config_version=settings.version, route_reason=r.reason, due_at=r.due_at, joins=r.joins,
         )
         self.store.record_outcome(m, outcome)
-        result.labels[d.label.value] += 1
+        result.labels[d.label] += 1
         result.queued += int(r.queued)
         result.joined += int(r.joins is not None)
         if r.queued:
-            result.queued_labels[d.label.value] += 1
+            result.queued_labels[d.label] += 1

@@ -18,7 +18,7 @@ __all__ = ["JOIN_LABELS", "Route", "apply_priority_rules", "route"]
 
 # A customer's follow-up joins their open item when it speaks to us or about their case: a question, a thanks,
 # a public "still no answer". Spam in their name does not.
-JOIN_LABELS = frozenset({Label.QUEUE.value, Label.DIRECT_OTHER.value, Label.ABOUT.value})
+JOIN_LABELS = frozenset({Label.QUEUE, Label.DIRECT_OTHER, Label.ABOUT})
 
 
 @dataclass(frozen=True)
@@ -60,15 +60,15 @@ def route(decision: Decision, settings: Settings, *, recent_contacts: int = 0, n
     now = now or datetime.now(timezone.utc)
     priority, reasons = decision.priority, tuple(decision.priority_reasons)
     label, p = decision.label, decision.confidence
-    if label.value in policy.queue_labels and p >= policy.min_probability:
+    if label in policy.queue_labels and p >= policy.min_probability:
         queued, why = True, f"{label.value} with probability {p:.2f}"
     elif label is Label.DIRECT_OTHER and policy.praise_to_queue:
         queued, why, priority, reasons = True, "direct praise or thanks (praise_to_queue is on)", Priority.LOW, ()
-    elif label.value in policy.queue_labels:
+    elif label in policy.queue_labels:
         queued, why = False, f"{label.value} but probability {p:.2f} is below routing.min_probability {policy.min_probability}"
     else:
         queued, why = False, f"{label.value}: not a label routing.queue_labels sends to the queue"
-    joins = conversation if conversation is not None and label.value in JOIN_LABELS else None
+    joins = conversation if conversation is not None and label in JOIN_LABELS else None
     if joins is not None:
         why = f"{why}; joins item #{joins.item_id} ({joins.why})"
     if not queued:

@@ -48,8 +48,9 @@ class Status(StrEnum):
 class OutcomeKind(StrEnum):
     """What the pipeline did with a stored mention."""
 
-    QUEUED = "queued"  # entered the queue (or joined an open item's conversation)
+    QUEUED = "queued"  # entered the queue (as a message of the open item it continues, when there is one)
     NOT_QUEUED = "not_queued"  # classified, and the routing policy left it out
+    JOINED = "joined"  # left out on its own, but it continues an open item: it joined that item's conversation
     FILTERED = "filtered"  # a config filter stopped it before the classifier
 
 

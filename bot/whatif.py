@@ -13,40 +13,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from bot.config.settings import Settings
-from bot.filters import filter_reason
+from bot.decide import Verdict, decide
 from bot.mention import Mention
-from bot.pipeline import brand_of
-from bot.router import route
+from bot.vocabulary import OutcomeKind
 from bot.wiring import build_classifier
-from classifiers import Brand, Classifier
+from classifiers import Classifier
 
-__all__ = ["Change", "Verdict", "WhatIf", "compare", "judge"]
+__all__ = ["Change", "WhatIf", "compare", "judge"]
 
-
-@dataclass(frozen=True)
-class Verdict:
-    """What one config does with one mention."""
-
-    outcome: str  # queued, not_queued, filtered
-    label: str | None
-    priority: str | None
-    reason: str
-
-    @property
-    def queued(self) -> bool:
-        return self.outcome == "queued"
-
-    @property
-    def bucket(self) -> str:
-        """`label/priority` for a queued mention; the counts are kept by it."""
-        return f"{self.label}/{self.priority}"
-
-    def describe(self) -> str:
-        if self.outcome == "filtered":
-            return f"filtered: {self.reason}"
-        if self.queued:
-            return f"queued as {self.bucket}"
-        return f"not queued ({self.reason})"
+QUEUED, FILTERED = OutcomeKind.QUEUED.value, OutcomeKind.FILTERED.value  # the counts' keys
 
 
 @dataclass(frozen=True)
@@ -83,10 +58,10 @@ class WhatIf:
 
         return {
             "since": self.since.isoformat(), "mentions": self.mentions,
-            "current": {"version": self.current_version, "queued": sum(self.current_queued.values()),
-                        "filtered": self.current_filtered, "by_label_priority": dict(sorted(self.current_queued.items()))},
-            "new": {"version": self.new_version, "queued": sum(self.new_queued.values()),
-                    "filtered": self.new_filtered, "by_label_priority": dict(sorted(self.new_queued.items()))},
+            "current": {"version": self.current_version, QUEUED: sum(self.current_queued.values()),
+                        FILTERED: self.current_filtered, "by_label_priority": dict(sorted(self.current_queued.items()))},
+            "new": {"version": self.new_version, QUEUED: sum(self.new_queued.values()),
+                    FILTERED: self.new_filtered, "by_label_priority": dict(sorted(self.new_queued.items()))},
             "entering": group(self.entering, "new"),
             "leaving": group(self.leaving, "current"),
             "reprioritised": group(self.reprioritised, "new"),
@@ -94,31 +69,9 @@ class WhatIf:
 
 
 def judge(mentions: Sequence[Mention], settings: Settings, classifier: Classifier, now: datetime) -> list[Verdict]:
-    """The pipeline's decisions for these mentions under `settings`, computed and returned, never stored."""
-    verdicts: dict[int, Verdict] = {}
-    keep: list[tuple[int, Mention]] = []
-    for i, m in enumerate(mentions):
-        reason = filter_reason(m, settings)
-        if reason is None:
-            keep.append((i, m))
-        else:
-            verdicts[i] = Verdict("filtered", None, None, reason)
-    size = settings.classifier.batch_size
-    for platform in dict.fromkeys(m.platform for _, m in keep):  # each platform's handles are the brand's own
-        verdicts.update(_judge_kept([(i, m) for i, m in keep if m.platform == platform], brand_of(settings, platform),
-                                    settings, classifier, now, size))
-    return [verdicts[i] for i in range(len(mentions))]
-
-
-def _judge_kept(keep: list[tuple[int, Mention]], brand: Brand, settings: Settings, classifier: Classifier,
-                now: datetime, size: int) -> dict[int, Verdict]:
-    verdicts: dict[int, Verdict] = {}
-    for start in range(0, len(keep), size):
-        chunk = keep[start : start + size]
-        for (i, m), d in zip(chunk, classifier.classify([m for _, m in chunk], brand), strict=True):
-            r = route(d, settings, mention=m, now=now)
-            verdicts[i] = Verdict("queued" if r.queued else "not_queued", d.label.value, r.priority.value, r.reason)
-    return verdicts
+    """The pipeline's verdicts for these mentions under `settings`, computed and returned, never stored. Without
+    the queue's history: nothing joins a conversation, no repeat contact is raised."""
+    return list(decide(mentions, settings, classifier, now=now))
 
 
 def compare(mentions: Sequence[Mention], current: Settings, new: Settings, since: datetime,
@@ -134,9 +87,10 @@ def compare(mentions: Sequence[Mention], current: Settings, new: Settings, since
         since=since, mentions=len(mentions), current_version=current.version, new_version=new.version,
         current_queued=Counter(v.bucket for v in before if v.queued),
         new_queued=Counter(v.bucket for v in after if v.queued),
-        current_filtered=sum(v.outcome == "filtered" for v in before),
-        new_filtered=sum(v.outcome == "filtered" for v in after),
+        current_filtered=sum(v.outcome is OutcomeKind.FILTERED for v in before),
+        new_filtered=sum(v.outcome is OutcomeKind.FILTERED for v in after),
         entering=tuple(c for c in changes if c.new.queued and not c.current.queued),
         leaving=tuple(c for c in changes if c.current.queued and not c.new.queued),
-        reprioritised=tuple(c for c in changes if c.current.queued and c.new.queued and c.current.bucket != c.new.bucket),
+        reprioritised=tuple(c for c in changes
+                            if c.current.queued and c.new.queued and c.current.bucket != c.new.bucket),
     )

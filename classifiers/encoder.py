@@ -68,7 +68,7 @@ class Encoder:
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped in transformers
         location, expected = resolve_encoder(self.name)
         weights = Path(location) / "model.safetensors"
         if expected is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.vocabulary import PRIORITIES, OutcomeKind
 from classifiers.corpus import Example
 from classifiers.decision import LABELS, Decision, Label
 from classifiers.features import extract
@@ -38,7 +39,7 @@ def scores(gold: Sequence[Label], pred: Sequence[Label]) -> dict[str, Any]:
     addressed_right = sum((g in ADDRESSED) == (p in ADDRESSED) for g, p in zip(gold, pred, strict=True))
     return {
         "n": n,
-        "queue": {k: v for k, v in labels["queue"].items() if k != "support"},
+        Label.QUEUE: {k: v for k, v in labels[Label.QUEUE].items() if k != "support"},
         "labels": labels,
         "addressee_accuracy": round(addressed_right / n, 4) if n else 0.0,
         "accuracy": round(sum(g is p for g, p in zip(gold, pred, strict=True)) / n, 4) if n else 0.0,
@@ -72,7 +73,7 @@ def priority_scores(examples: Sequence[Example], predicted: Sequence[str],
     """For gold `queue` records that carry a priority: exact accuracy, accuracy within one level, and the
     confusion of priorities (rows: true). With the predicted `labels`, also the figures on the requests the
     classifier queued (a request it missed gets no priority, which the first figures count as wrong)."""
-    order = ["urgent", "high", "normal", "low"]
+    order = [p.value for p in PRIORITIES]
     picked = [i for i, e in enumerate(examples) if e.label is Label.QUEUE and e.priority in order]
     if not picked:
         return None
@@ -91,7 +92,7 @@ def priority_scores(examples: Sequence[Example], predicted: Sequence[str],
         confusion[str(examples[i].priority)][predicted[i]] += 1
     out = {**figures(picked), "confusion": confusion}
     if labels is not None:
-        out["queued"] = figures([i for i in picked if labels[i] is Label.QUEUE])
+        out[OutcomeKind.QUEUED] = figures([i for i in picked if labels[i] is Label.QUEUE])
     return out
 
 
@@ -183,7 +184,7 @@ def format_report(report: dict[str, Any], title: str = "classifier") -> str:
     lines = [f"{title}: {report['n']} mentions"]
 
     def block(name: str, r: dict[str, Any]) -> None:
-        q = r["queue"]
+        q = r[Label.QUEUE]
         lines.append(f"  {name:<26} queue P {q['precision']:.3f} R {q['recall']:.3f} F1 {q['f1']:.3f}   "
                      f"to-vs-about acc {r['addressee_accuracy']:.3f}   label acc {r['accuracy']:.3f}")
 
@@ -205,9 +206,9 @@ def format_report(report: dict[str, Any], title: str = "classifier") -> str:
         width = max(14, *(len(g) + 2 for g in report["by"]["groups"]))
         lines.append(f"  {'group':<{width}}{'n':>5}{'queue P':>9}{'R':>7}{'F1':>7}{'to-vs-about':>13}{'label acc':>11}")
         for group, r in report["by"]["groups"].items():
-            q = r["queue"]
+            q = r[Label.QUEUE]
             # A group with no true requests has no recall or F1 to speak of; its precision still counts.
-            rf = (f"{q['recall']:>7.3f}{q['f1']:>7.3f}" if r["labels"]["queue"]["support"] else f"{'-':>7}{'-':>7}")
+            rf = (f"{q['recall']:>7.3f}{q['f1']:>7.3f}" if r["labels"][Label.QUEUE]["support"] else f"{'-':>7}{'-':>7}")
             lines.append(f"  {group:<{width}}{r['n']:>5}{q['precision']:>9.3f}{rf}"
                          f"{r['addressee_accuracy']:>13.3f}{r['accuracy']:>11.3f}")
     for name, base in report.get("baselines", {}).items():
@@ -221,8 +222,8 @@ def format_report(report: dict[str, Any], title: str = "classifier") -> str:
         lines.append("")
         lines.append(f"priority of true requests ({pr['n']}): exact {pr['accuracy']:.3f}, "
                      f"within one level {pr['within_one_level']:.3f}")
-        if "queued" in pr:
-            q = pr["queued"]
+        if OutcomeKind.QUEUED in pr:
+            q = pr[OutcomeKind.QUEUED]
             lines.append(f"  of those it queued ({q['n']}): exact {q['accuracy']:.3f}, "
                          f"within one level {q['within_one_level']:.3f}")
     if report.get("parent"):

@@ -83,7 +83,7 @@ def fine_tune(examples: Sequence[Example], encoder: Encoder, *, seed: int = 0, e
                 logits = linear(torch.cat([pooled * 10, features[idx]], dim=1))
                 loss = torch.nn.functional.cross_entropy(logits, labels[idx])
                 optimiser.zero_grad()
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
                 optimiser.step()
                 total += float(loss.detach()) * len(idx)
                 seen += len(idx)

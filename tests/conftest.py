@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STREAM = FIXTURES / "stream.jsonl"
+# `webcare ...` in a process of its own, run from this checkout (.venv/bin/webcare imports whichever checkout is
+# installed), as ops start it: `[*WEBCARE, "--config", path, "run"]`.
+WEBCARE = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(prog_name='webcare'))"]
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +98,17 @@ def fake() -> Iterator[FakeX]:
     f = FakeX().start()
     yield f
     f.stop()
+
+
+def webcare(*args: str) -> int:
+    """`webcare ARGS` in the test's own process (its output reaches capfd); returns its exit code."""
+    from bot.cli import main
+
+    try:
+        main(list(args), prog_name="webcare", standalone_mode=False)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
 
 
 def run_forever_here(daemon: Daemon) -> int:

@@ -24,7 +24,7 @@ from bot.pipeline import Pipeline
 from bot.sources.replay import ReplaySource
 from bot.store import AlertRecord, Store
 from classifiers import RuleClassifier
-from tests.test_daemon import count, run_bot, wait_for
+from tests.test_daemon import count, start_daemon, wait_for
 
 
 class Webhook:
@@ -286,7 +286,7 @@ alerts:
 def test_the_daemon_sends_a_planted_spike_once_and_keeps_polling(
         write_config: Callable[..., Path], tmp_path: Path, webhook: Webhook) -> None:
     replay = write_replay(tmp_path / "stream.jsonl", stream(utc_now(), planted=14))
-    proc = run_bot(write_config(DAEMON_ALERTS, stream=replay, batch_size=200))
+    proc = start_daemon(write_config(DAEMON_ALERTS, stream=replay, batch_size=200))
     db = tmp_path / "webcare.db"
     try:
         wait_for(lambda: len(webhook.received) >= 1, timeout=120)
@@ -308,7 +308,7 @@ def test_a_dead_webhook_never_stops_the_daemon_polling(write_config: Callable[..
     monkeypatch.setenv("TEST_ALERT_WEBHOOK", hook.url)
     posts = stream(utc_now(), planted=14)
     replay = write_replay(tmp_path / "stream.jsonl", posts)
-    proc = run_bot(write_config(DAEMON_ALERTS, stream=replay, batch_size=100))
+    proc = start_daemon(write_config(DAEMON_ALERTS, stream=replay, batch_size=100))
     db = tmp_path / "webcare.db"
     try:
         wait_for(lambda: count(db, "select count(*) from alert_deliveries") >= 2, timeout=120)

@@ -16,7 +16,8 @@ from bot.cli import main
 from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceUnavailable
 from bot.mention import Mention
-from bot.pipeline import Pipeline, brand_of
+from bot.decide import brand_of
+from bot.pipeline import Pipeline
 from bot.sources.bluesky.mapping import char_offset
 from bot.sources.bluesky.source import BlueskyMentionsSource, build_bluesky_source, build_bluesky_sources
 from bot.store import Store

@@ -4,7 +4,6 @@ what was expected), exit code 2; and a warning for values that look like secrets
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from bot.cli import main
 from bot.config.settings import load_settings
 from bot.errors import ConfigError, SourceError
 from bot.sources.replay import ReplaySource
-from tests.conftest import ROOT
+from tests.conftest import ROOT, WEBCARE
 
 BRAND = "brand:\n  name: Tulpair\n  handles: [Tulpair]\n"
 
@@ -127,7 +126,7 @@ def test_a_replay_file_that_is_not_there_is_refused_and_a_run_says_so_without_a_
     message = (f"Error: {path} line 7: sources.replay.path: no file at {tmp_path / 'recordings' / 'today.jsonl'}; "
                "give the JSONL file to replay (relative to the config file), or set sources.replay.enabled: false\n")
     assert check(path) == (2, "", message)
-    once = subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "--config", str(path), "--once"], cwd=ROOT,
+    once = subprocess.run([*WEBCARE, "--config", str(path), "run", "--once"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert (once.returncode, once.stdout, once.stderr) == (2, "", message)
     off = write(tmp_path, "sources:\n  replay:\n    enabled: false\n    path: recordings/today.jsonl\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, STREAM
+from tests.conftest import ROOT, STREAM, WEBCARE
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +36,9 @@ def generate_stream(path: Path, n: int) -> Path:
     return path
 
 
-def run_bot(config: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "--config", str(config), *args],
+def start_daemon(config: Path, *args: str) -> subprocess.Popen[str]:
+    """`webcare --config CONFIG run ARGS`, as ops start the daemon."""
+    return subprocess.Popen([*WEBCARE, "--config", str(config), "run", *args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -68,11 +69,11 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 60) -> None:
 
 def test_once_twice_over_the_same_stream_stores_every_mention_once(write_config: Callable[..., Path], tmp_path: Path) -> None:
     config = write_config()
-    first = run_bot(config, "--once")
+    first = start_daemon(config, "--once")
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert "fetched 10, stored 10 new" in out
-    again = run_bot(config, "--once")
+    again = start_daemon(config, "--once")
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert "fetched 0, stored 0 new" in out
@@ -84,7 +85,7 @@ def test_once_twice_over_the_same_stream_stores_every_mention_once(write_config:
 
 def test_a_malformed_replay_line_is_logged_with_its_line_number_and_the_run_goes_on(
         write_config: Callable[..., Path], tmp_path: Path) -> None:
-    proc = run_bot(write_config(), "--once")
+    proc = start_daemon(write_config(), "--once")
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0
     assert f"{STREAM} line 6: skipped a malformed mention: Expecting value: line 1 column 1 (char 0)" in err
@@ -96,7 +97,7 @@ def test_a_malformed_replay_line_is_logged_with_its_line_number_and_the_run_goes
 
 def test_sigterm_finishes_and_exits_0_within_10_seconds(write_config: Callable[..., Path], tmp_path: Path) -> None:
     stream = generate_stream(tmp_path / "big.jsonl", 3000)
-    proc = run_bot(write_config(stream=stream, batch_size=200), )
+    proc = start_daemon(write_config(stream=stream, batch_size=200))
     db = tmp_path / "webcare.db"
     wait_for(lambda: count(db) > 0)
     proc.send_signal(signal.SIGTERM)
@@ -119,8 +120,11 @@ def test_a_full_run_opens_no_network_connection(write_config: Callable[..., Path
         "def hook(event, args):\n"
         "    if event == 'socket.connect': seen.append(repr(args[1]))\n"
         "sys.addaudithook(hook)\n"
-        "from bot.entry import main\n"
-        f"rc = main(['--config', {str(write_config())!r}, '--once'])\n"
+        "from bot.cli import main\n"
+        "try:\n"
+        f"    main(['--config', {str(write_config())!r}, 'run', '--once'])\n"
+        "except SystemExit as e:\n"
+        "    rc = e.code\n"
         "outside = [a for a in seen if '127.0.0.1' not in a and 'localhost' not in a]\n"
         "print('CONNECTIONS', outside)\n"
         "sys.exit(rc)\n"

@@ -20,6 +20,7 @@ import pytest
 
 from bot.config.settings import load_settings
 from tests.fake_x import TOKEN, RefusingProxy
+from tests.conftest import WEBCARE
 from tests.test_daemon import ROOT, wait_for
 from tests.test_ops import get
 
@@ -61,11 +62,12 @@ def test_the_production_config_starts_healthy_with_the_database_in_the_state_dir
     config = production_config(tmp_path / "etc" / "webcare", web_port, ops_port)
     state = tmp_path / "var" / "lib" / "webcare"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(WEBCARE_STATE_DIR=str(state), X_BEARER_TOKEN=TOKEN)
+    # WEBCARE_CONFIG names the config, as the systemd unit and the Containerfile set it.
+    env.update(WEBCARE_STATE_DIR=str(state), X_BEARER_TOKEN=TOKEN, WEBCARE_CONFIG=str(config))
     # The daemon reaches X only through the refusing proxy on 127.0.0.1 (the test's own requests go direct).
     env.update(HTTPS_PROXY=proxy.url, HTTP_PROXY=proxy.url)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "--config", str(config)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([*WEBCARE, "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     ops = f"http://127.0.0.1:{ops_port}"
     try:
         reports: list[dict[str, Any]] = []
@@ -151,7 +153,7 @@ def test_the_containerfile_serves_what_the_production_config_says() -> None:
     text = (DEPLOY / "Containerfile").read_text(encoding="utf-8")
     settings = load_settings(DEPLOY / "config.yaml", environ={})
     assert "COPY deploy/config.yaml /etc/webcare/config.yaml\n" in text
-    assert 'CMD ["python", "/opt/webcare/run_bot.py", "--config", "/etc/webcare/config.yaml"]' in text
+    assert 'CMD ["webcare", "run"]' in text and " WEBCARE_CONFIG=/etc/webcare/config.yaml " in text
     assert f'VOLUME ["{settings.database_path.parent}"]' in text
     assert f"EXPOSE {settings.web.port} {settings.ops.port}\n" in text
     assert f"http://127.0.0.1:{settings.ops.port}/healthz" in text
@@ -159,10 +161,13 @@ def test_the_containerfile_serves_what_the_production_config_says() -> None:
     assert (settings.web.host, settings.ops.host) == ("0.0.0.0", "0.0.0.0")  # reachable through -p
 
 
-def test_without_the_bearer_token_the_daemon_refuses_to_start_with_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [[*WEBCARE, "--config", "{config}", "run"],
+                                     [sys.executable, str(ROOT / "run_bot.py"), "--config", "{config}"]],
+                         ids=["webcare run", "run_bot.py"])
+def test_without_the_bearer_token_the_daemon_refuses_to_start_with_exit_2(tmp_path: Path, command: list[str]) -> None:
     config = production_config(tmp_path / "etc", free_port(), free_port())
     env = {k: v for k, v in os.environ.items() if k != "X_BEARER_TOKEN"}
-    result = subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "--config", str(config)], cwd=ROOT,
+    result = subprocess.run([a.format(config=config) for a in command], cwd=ROOT,
                             env={**env, "WEBCARE_STATE_DIR": str(tmp_path / "state")}, capture_output=True,
                             text=True, timeout=120)
     assert (result.returncode, result.stderr) == (2, (  # the unit's RestartPreventExitStatus=2: no restart loop

@@ -24,7 +24,7 @@ from bot.sources.replay import ReplaySource
 from bot.store import MAX_ATTEMPTS, Store
 from classifiers import Brand, Decision, RuleClassifier
 from tests.conftest import FIXTURES
-from tests.test_daemon import count, generate_stream, query, run_bot, wait_for
+from tests.test_daemon import count, generate_stream, query, start_daemon, wait_for
 
 POISON = "POISONED-TEXT"
 
@@ -56,14 +56,14 @@ def test_sigkill_mid_batch_then_restart_decides_every_mention_exactly_once(
     n = 6000
     config = write_config(stream=generate_stream(tmp_path / "big.jsonl", n), batch_size=3000)
     db = tmp_path / "webcare.db"
-    proc = run_bot(config)
+    proc = start_daemon(config)
     # The first batch of 3000 is stored in one transaction; kill while it is being classified.
     wait_for(lambda: count(db, "select count(*) from decisions") > 100)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     decided = count(db, "select count(*) from decisions")
     assert 0 < decided < count(db), "the kill must land while the batch is being decided"
-    restarted = run_bot(config)
+    restarted = start_daemon(config)
     try:
         wait_for(lambda: count(db) == n and count(db, "select count(*) from mentions where state != 'done'") == 0,
                  timeout=120)

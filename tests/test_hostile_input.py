@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from bot.cli import main as cli
 from bot.config.settings import Settings, load_settings
 from bot.daemon import Daemon
-from bot.entry import main as run_bot
 from bot.errors import ConfigError, SourceUnavailable
 from bot.pipeline import Pipeline
 from bot.sources.x.client import build_client
@@ -25,9 +24,9 @@ from bot.sources.x.source import build_x_sources
 from bot.store import Store
 from bot.wiring import Scheduled
 from classifiers import RuleClassifier
-from tests.conftest import run_forever_here
+from tests.conftest import run_forever_here, webcare
 from tests.fake_x import TOKEN, FakeX, Reply, forward
-from tests.test_daemon import run_bot as run_daemon
+from tests.test_daemon import start_daemon
 from tests.test_daemon import wait_for
 from tests.test_reload import Log
 
@@ -67,8 +66,8 @@ def test_an_invalid_utf8_line_is_kept_as_a_reject_and_every_valid_line_is_stored
         b"\\u00ff", b"\xff") + b"\n"  # and in an author handle
     stream.write_bytes(b"\xef\xbb\xbf" + b"".join(lines))  # a UTF-8 BOM before the first line
     config = write_config(stream=stream, batch_size=1000)
-    assert run_bot(["--config", str(config), "--once"]) == 0
-    assert run_bot(["--config", str(config), "--once"]) == 0
+    assert webcare("--config", str(config), "run", "--once") == 0
+    assert webcare("--config", str(config), "run", "--once") == 0
     db = tmp_path / "webcare.db"
     stored = {r[0] for r in rows(db, "select id from mentions")}
     assert stored == {str(n) for n in range(1, 501)} - {"101", "201", "251"}
@@ -200,7 +199,7 @@ def test_sighup_with_a_hostile_config_keeps_the_daemon_polling_and_sigterm_stops
         write_config: Callable[..., Path], tmp_path: Path) -> None:
     config = write_config()
     valid = config.read_text(encoding="utf-8")
-    proc = run_daemon(config)
+    proc = start_daemon(config)
     log = Log(proc)
     try:
         log.wait_for("daemon started")
@@ -243,10 +242,7 @@ def test_a_poll_that_keeps_raising_backs_off_instead_of_spinning(write_config: C
     buggy = _BuggySource()
     daemon.scheduled = [Scheduled(buggy, 0.1, 0)]  # type: ignore[arg-type]
 
-    def stop_after_three_seconds(d: Daemon) -> None:
-        threading.Timer(3, d.stop).start()
-
-    daemon.on_started.append(stop_after_three_seconds)
+    threading.Timer(3, daemon.stop).start()  # the daemon is built: run_forever starts polling at once
     assert run_forever_here(daemon) == 0
     # Every 0.1 s would be 30 polls; doubling pauses (0.2, 0.4, 0.8, 1.6 s) allow five.
     assert 2 <= buggy.calls <= 6

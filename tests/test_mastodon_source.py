@@ -18,7 +18,8 @@ from bot.cli import main
 from bot.config.settings import Settings, load_settings
 from bot.errors import ConfigError, RateLimited, SourceAuthError, SourceUnavailable
 from bot.mention import Mention
-from bot.pipeline import Pipeline, brand_of
+from bot.decide import brand_of
+from bot.pipeline import Pipeline
 from bot.sources.mastodon.source import MastodonPoller, build_mastodon_source, build_mastodon_sources
 from bot.store import Store
 from bot.text.terms import terms

@@ -30,7 +30,7 @@ from tests.fake_mastodon import TOO_MANY, FakeMastodon, reset_in
 from tests.fake_x import TOKEN as X_TOKEN
 from tests.fake_x import FakeX, forward
 from tests.fake_x import load as load_x
-from tests.test_daemon import count, query, run_bot, wait_for
+from tests.test_daemon import count, query, start_daemon, wait_for
 from tests.test_faults import assert_once_each
 from tests.test_x_daemon import run_in_thread_until
 
@@ -147,7 +147,7 @@ def test_sigkill_and_restart_store_each_mastodon_and_bluesky_post_exactly_once(
     m.page_size, b.page_size = 10, 10
     path = config(write_config, m, b, max_pages=2, interval=0.1)
     db = tmp_path / "webcare.db"
-    proc = run_bot(path)
+    proc = start_daemon(path)
     try:
         wait_for(lambda: len(query(db, "select source from checkpoints where source like '%:mentions'")) == 2,
                  timeout=90)
@@ -159,7 +159,7 @@ def test_sigkill_and_restart_store_each_mastodon_and_bluesky_post_exactly_once(
         proc.communicate(timeout=30)
     before = by_platform(db)
     assert before["mastodon"] < n + 6 and before["bluesky"] < n + 5, before
-    restarted = run_bot(path)
+    restarted = start_daemon(path)
     try:
         wait_for(lambda: by_platform(db) == {"x": REPLAY, "mastodon": n + 6, "bluesky": n + 5}
                  and count(db, "select count(*) from mentions where state != 'done'") == 0, timeout=120)

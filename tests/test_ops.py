@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import stat
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -32,9 +31,9 @@ from bot.pipeline import Pipeline
 from bot.sources.replay import ReplaySource
 from bot.store import AlertRecord, Store
 from classifiers import RuleClassifier
-from tests.conftest import FIXTURES, ROOT, STREAM
+from tests.conftest import FIXTURES, ROOT, STREAM, WEBCARE
 from tests.fake_x import RefusingProxy
-from tests.test_daemon import run_bot, wait_for
+from tests.test_daemon import start_daemon, wait_for
 
 
 def get(url: str) -> tuple[int, str]:
@@ -154,7 +153,7 @@ def test_metrics_show_what_the_alerts_watch(served: tuple[str, Store, ServiceSta
 def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callable[..., Path],
                                                             tmp_path: Path) -> None:
     config = write_config("ops:\n  port: 0\n", batch_size=4)
-    proc = run_bot(config)
+    proc = start_daemon(config)
     lines: list[str] = []
     url = logged(proc, r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", lines).group(1)
     web = logged(proc, r"web app listening on (http://127\.0\.0\.1:\d+)", lines)
@@ -309,7 +308,7 @@ def test_a_once_run_with_another_config_on_the_same_database_leaves_the_daemons_
         write_config: Callable[..., Path], tmp_path: Path, proxy: RefusingProxy) -> None:
     # The daemon polls its replay source once (the next poll is an hour away), so its report stands still.
     config = write_config("ops:\n  port: 0\n", sources=f"replay: {{enabled: true, path: {STREAM}, interval_seconds: 3600}}\n")
-    proc = run_bot(config)
+    proc = start_daemon(config)
     lines: list[str] = []
     url = logged(proc, r"ops endpoints on (http://127\.0\.0\.1:\d+)/healthz", lines).group(1)
     try:
@@ -320,7 +319,7 @@ def test_a_once_run_with_another_config_on_the_same_database_leaves_the_daemons_
             f"replay: {{enabled: true, path: {FIXTURES / 'malformed.jsonl'}}}\n"
             "x: {enabled: true, accounts: [Tulpair], timeout_seconds: 5}\n"))
         env = {**os.environ, "X_BEARER_TOKEN": "not-a-real-token", "HTTPS_PROXY": proxy.url}
-        once = subprocess.run([sys.executable, str(ROOT / "run_bot.py"), "--config", str(other), "--once"],
+        once = subprocess.run([*WEBCARE, "--config", str(other), "run", "--once"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         after = get(url + "/healthz")
     finally:

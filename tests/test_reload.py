@@ -18,7 +18,7 @@ import pytest
 from bot.config.settings import load_settings
 from bot.errors import ConfigError
 from tests.conftest import STREAM
-from tests.test_daemon import query, run_bot, wait_for
+from tests.test_daemon import query, start_daemon, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_reload_valid_then_invalid_change_while_running(write_config: Callable[.
     config = write_config(stream=stream)
     db = tmp_path / "webcare.db"
     first_version = load_settings(config).version
-    proc = run_bot(config)
+    proc = start_daemon(config)
     log = Log(proc)
     try:
         wait_for(lambda: len(decisions(db)) == 2)

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from bot.config.settings import Settings
-from bot.entry import main as run_bot
 from bot.store import Store, base
+from tests.conftest import webcare
 from tests.web_support import AGENT, AGENT_PASSWORD, csrf_token, fill, log_in, serving
 
 
@@ -57,7 +57,7 @@ def test_once_with_a_database_that_cannot_be_created_prints_a_message(
     config = write_config()
     config.write_text(config.read_text().replace(f"database: {config.parent / 'webcare.db'}",
                                                  "database: /proc/webcare-cannot-be-here/webcare.db"))
-    assert run_bot(["--config", str(config), "--once"]) == 1
+    assert webcare("--config", str(config), "run", "--once") == 1
     err = capfd.readouterr().err
     assert "Traceback" not in err
     assert err.endswith("Error: /proc/webcare-cannot-be-here/webcare.db: cannot open the database (No such file or "
@@ -80,7 +80,7 @@ def test_once_with_a_database_locked_by_another_process_prints_a_message(
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         monkeypatch.setattr(base, "BUSY_TIMEOUT_SECONDS", 0.5)  # the wait itself is not what is tested
-        assert run_bot(["--config", str(config), "--once"]) == 1
+        assert webcare("--config", str(config), "run", "--once") == 1
     finally:
         holder.communicate("")
     err = capfd.readouterr().err

@@ -27,7 +27,7 @@ def fake() -> Iterator[FakeX]:
 
 
 def run_in_thread_until(daemon: Daemon, until: Callable[[Daemon], bool], seconds: float) -> None:
-    """Run the daemon in this (the main) thread, as run_bot.py does, until `until(daemon)` or `seconds` pass."""
+    """Run the daemon in this (the main) thread, as `webcare run` does, until `until(daemon)` or `seconds` pass."""
 
     def watch() -> None:
         deadline = time.monotonic() + seconds

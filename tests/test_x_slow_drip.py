@@ -104,17 +104,15 @@ def test_sigterm_stops_the_daemon_within_ten_seconds_while_x_drips(
     daemon.scheduled = [Scheduled(s, 60, 0) for s in build_x_sources(settings, daemon.store, client=client)]
     sent: list[float] = []
 
-    def terminate_once_polling(d: Daemon) -> None:
-        def later() -> None:
-            deadline = time.monotonic() + 30
-            while drip.requests == 0 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            time.sleep(1)  # well inside the dripping answer
-            sent.append(time.monotonic())
-            os.kill(os.getpid(), signal.SIGTERM)
-        threading.Thread(target=later, daemon=True).start()
+    def terminate_once_polling() -> None:  # X is asked only once run_forever has set its signal handlers
+        deadline = time.monotonic() + 30
+        while drip.requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)  # well inside the dripping answer
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGTERM)
 
-    daemon.on_started.append(terminate_once_polling)
+    threading.Thread(target=terminate_once_polling, daemon=True).start()
     assert run_forever_here(daemon) == 0
     assert sent and time.monotonic() - sent[0] < 10
     [status] = daemon.store.source_status()

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.alerts.spikes import Spike
 from bot.config.section_alerts import Alerts
+from bot.vocabulary import Priority
 
 __all__ = ["Alert", "SourceFacts", "classifier_alerts", "error_alerts", "overdue_alerts", "quiet_alerts",
            "spike_alerts"]
@@ -108,7 +109,8 @@ def overdue_alerts(counts: Mapping[str, tuple[int, str]], settings: Alerts) -> l
         n, oldest = counts.get(priority, (0, ""))
         if n >= settings.overdue.min_items:
             out.append(Alert(
-                key=f"overdue:{priority}", kind="overdue", severity="critical" if priority == "urgent" else "warning",
+                key=f"overdue:{priority}", kind="overdue",
+                severity="critical" if priority is Priority.URGENT else "warning",
                 title=f"{n} {priority} item{'s' if n != 1 else ''} past due",
                 summary=f"{n} open {priority} queue item{'s' if n != 1 else ''} waiting past the service level; "
                         f"the oldest was due at {oldest}",

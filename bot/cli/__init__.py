@@ -11,5 +11,6 @@ from bot.cli import web as _web  # noqa: F401  (registers its commands)
 from bot.cli import ops as _ops  # noqa: F401  (registers its commands)
 from bot.cli import x as _x  # noqa: F401  (registers its commands)
 from bot.cli import networks as _networks  # noqa: F401  (registers its commands)
+from bot.cli import run as _run  # noqa: F401  (registers its commands)
 
 __all__ = ["main"]

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.config.settings import Settings, load_settings
-from bot.errors import ConfigError, WebcareError
+from bot.errors import ConfigError, SourceAuthError, WebcareError
 from bot.redaction import redact
 from bot.store import Store
 from bot.text.printable import printable
@@ -51,17 +51,25 @@ def main(ctx: click.Context, config_path: Path) -> None:
 def handles_errors(fn: F) -> F:
     """Our errors become a one-line message and exit code 1 (2 for config errors); other errors are bugs and
     keep their traceback."""
+    return _exits_on_errors(fn, needs_a_person=(ConfigError,))
+
+
+def handles_start_errors(fn: F) -> F:
+    """As `handles_errors`, for starting the daemon: a missing or refused credential exits 2 as well, because a
+    supervisor should not restart a daemon that needs a person (deploy/webcare.service: RestartPreventExitStatus=2)."""
+    return _exits_on_errors(fn, needs_a_person=(ConfigError, SourceAuthError))
+
+
+def _exits_on_errors(fn: F, needs_a_person: tuple[type[WebcareError], ...]) -> F:
+    """The one map from our errors to exit codes: 2 for `needs_a_person`, 1 for any other of ours."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ConfigError as e:
-            click.echo(f"Error: {redact(str(e))}", err=True)
-            raise SystemExit(2) from None
         except WebcareError as e:
             click.echo(f"Error: {redact(str(e))}", err=True)
-            raise SystemExit(1) from None
+            raise SystemExit(2 if isinstance(e, needs_a_person) else 1) from None
 
     return wrapper  # type: ignore[return-value]
 

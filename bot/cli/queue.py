@@ -16,8 +16,11 @@ from bot.errors import WebcareError
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch
 from bot.text.due import due_words, when
+from bot.vocabulary import LABELS, PRIORITIES, STATUSES, OutcomeKind, Status
 
 F = TypeVar("F", bound=Callable[..., Any])
+# --status: "open" (new or claimed), one status, or "all".
+STATUS_CHOICES = ["open", *(s.value for s in STATUSES), "all"]
 
 
 def _age(iso: str) -> str:
@@ -80,9 +83,9 @@ def queue() -> None:
 
 
 @queue.command("list")
-@click.option("--status", type=click.Choice(["open", "new", "claimed", "resolved", "dismissed", "all"]),
+@click.option("--status", type=click.Choice(STATUS_CHOICES),
               default="open", show_default=True, help="open = new or claimed.")
-@click.option("--priority", type=click.Choice(["urgent", "high", "normal", "low"]), help="Only this priority.")
+@click.option("--priority", type=click.Choice([p.value for p in PRIORITIES]), help="Only this priority.")
 @click.option("--sort", "order", type=click.Choice(["urgent", "newest", "oldest"]), default="urgent",
               show_default=True, help="Most urgent first (priority, then due time), or by time.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
@@ -131,7 +134,7 @@ def show(app: Context, item_id: int) -> None:
     say(f"from:     @{item.author_handle} ({item.author_name})  {when(item.mention_created_at)}")
     say(f"link:     {item.url or '-'}")
     say(f"label:    {item.label} ({item.probabilities.get(item.label or '', 0):.2f})")
-    due = f"due {when(item.due_at)}" + (f" ({due_words(item.due_at)})" if item.status.value in ("new", "claimed")
+    due = f"due {when(item.due_at)}" + (f" ({due_words(item.due_at)})" if item.status in (Status.NEW, Status.CLAIMED)
                                          and item.due_at else "")
     say(f"priority: {item.priority}, {due if item.due_at else 'no due time'}" +
         (f"  ({'; '.join(item.priority_reasons)})" if item.priority_reasons else ""))
@@ -234,7 +237,7 @@ def note(app: Context, item_id: int, text: str, agent: str) -> None:
 
 
 @queue.command("export")
-@click.option("--status", type=click.Choice(["open", "new", "claimed", "resolved", "dismissed", "all"]),
+@click.option("--status", type=click.Choice(STATUS_CHOICES),
               default="all", show_default=True)
 @search_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
@@ -256,7 +259,7 @@ def export(app: Context, status: str, text: str, author: str, since: str, until:
 
 @queue.command("wrong")
 @click.argument("item_id", type=int)
-@click.option("--label", required=True, type=click.Choice(["queue", "direct_other", "about", "irrelevant"]),
+@click.option("--label", required=True, type=click.Choice([label.value for label in LABELS]),
               help="What the mention really is.")
 @agent_option
 @pass_app
@@ -287,7 +290,7 @@ def why(app: Context, key: str) -> None:
     elif not info["decisions"]:
         say("not decided yet: it is pending and will be classified at the next poll")
     for d in info["decisions"]:
-        if d["outcome"] == "filtered":
+        if d["outcome"] == OutcomeKind.FILTERED:
             say(f"{d['decided_at']}  filtered: {d['filter_reason']}  (config {d['config_version']})")
             continue
         probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted((d["probabilities"] or {}).items(), key=lambda kv: -kv[1]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import types
+from enum import Enum
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
@@ -101,6 +102,8 @@ def _type(annotation: Any) -> str:
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Literal:
         return "one of " + ", ".join(f"`{a}`" for a in args)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):  # the vocabulary: Label, Priority
+        return "one of " + ", ".join(f"`{member}`" for member in annotation)
     if origin in (Union, types.UnionType):
         kept = [a for a in args if a is not type(None)]
         return " or ".join(_type(a) for a in kept) + (", or empty" if len(kept) < len(args) else "")

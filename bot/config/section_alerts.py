@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot.vocabulary import Label, Priority
+
 __all__ = ["Alerts", "Webhook"]
 
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -38,8 +40,8 @@ class SpikeAlerts(_Section):
     """A word or phrase in far more posts than usual: a recurring problem to fix at its source."""
 
     enabled: bool = Field(default=True, description="Look for rising words and phrases.")
-    labels: list[Literal["queue", "about"]] = Field(
-        default=["about", "queue"], description="Which mentions are counted: complaints to us, talk about us."
+    labels: list[Literal[Label.QUEUE, Label.ABOUT]] = Field(
+        default=[Label.ABOUT, Label.QUEUE], description="Which mentions are counted: complaints to us, talk about us."
     )
     window: Literal["hour", "day"] = Field(
         default="day", description="The current window: the last hour or the last 24 hours."
@@ -80,8 +82,9 @@ class QuietAlerts(QuietLimits):
 
 
 class OverdueAlerts(_Section):
-    priorities: list[Literal["urgent", "high", "normal", "low"]] = Field(
-        default=["urgent", "high"], description="Alert when items of these priorities wait past their due time."
+    priorities: list[Priority] = Field(
+        default=[Priority.URGENT, Priority.HIGH],
+        description="Alert when items of these priorities wait past their due time.",
     )
     min_items: int = Field(default=1, ge=1, description="... and at least this many of them are overdue.")
 

@@ -8,9 +8,11 @@ refused with its file and line before it can take effect.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.vocabulary import Priority
 
 __all__ = ["Filters", "PriorityRule"]
 
@@ -105,8 +107,8 @@ class PriorityRule(_Section):
 
     name: str = Field(min_length=1, description="What the rule is about; agents see it as the reason.",
                       examples=["medical"])
-    raise_to: Literal["urgent", "high", "normal", "low"] = Field(
-        description="The priority a matching mention is raised to.", examples=["urgent"]
+    raise_to: Priority = Field(
+        description="The priority a matching mention is raised to.", examples=[Priority.URGENT]
     )
     languages: list[Language] = Field(
         default_factory=list,

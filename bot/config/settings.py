@@ -1,7 +1,8 @@
 """The config schema and its loading: YAML files that marketers and ops edit, parsed once into typed objects.
 
-A leaf module (it imports only `bot.errors`). Nothing else in the bot reads raw config dicts or environment
-variables for settings: they read a `Settings`. An invalid file is refused with its path, line and reason.
+A leaf module (it imports only `bot.errors` and `bot.vocabulary`). Nothing else in the bot reads raw config
+dicts or environment variables for settings: they read a `Settings`. An invalid file is refused with its path,
+line and reason.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.config.section_alerts import Alerts
 from bot.config.section_filters import Filters, PriorityRule
 from bot.config.yaml_reading import MAX_CONFIG_BYTES, load_yaml
 from bot.errors import ConfigError
+from bot.vocabulary import Label
 
 __all__ = ["STATE_DIR_ENV", "Settings", "load_settings", "load_yaml", "parse_settings"]
 
@@ -29,9 +31,6 @@ STATE_DIR_ENV = "WEBCARE_STATE_DIR"  # when set, replaces storage.state_dir (rea
 # user@server.tld, and a Bluesky handle: a domain name of at least two labels.
 _MASTODON_HANDLE = re.compile(r"\w{1,30}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
 _BLUESKY_HANDLE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
-
-LABELS = ("queue", "direct_other", "about", "irrelevant")
-PRIORITIES = ("urgent", "high", "normal", "low")
 
 
 class _Section(BaseModel):
@@ -249,8 +248,8 @@ class Classifier(_Section):
 
 
 class Routing(_Section):
-    queue_labels: list[Literal["queue", "direct_other", "about", "irrelevant"]] = Field(
-        default=["queue"], description="Labels that enter the queue."
+    queue_labels: list[Label] = Field(
+        default=[Label.QUEUE], description="Labels that enter the queue."
     )
     min_probability: float = Field(
         default=0.5, ge=0, le=1, description="A mention enters the queue only with at least this probability."
@@ -354,10 +353,6 @@ class Settings(_Section):
             return self.resolve(database)
         return (self.resolve(state_dir) / database).resolve()
 
-    @property
-    def brand_handles(self) -> list[str]:
-        return list(self.brand.handles)
-
 
 def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate a config file; raise ConfigError naming the file, the line and what is wrong.
@@ -440,8 +435,9 @@ def _describe(err: Any, doc: Any, source: str) -> str:
         bounds = _bounds(lo or [])
         if bounds:
             return f"{where}: {dotted} must be {bounds}, got {got!r}"
-    if kind == "literal_error":
-        return f"{where}: {dotted} must be one of {ctx.get('expected')}, got {got!r}"
+    if kind in ("literal_error", "enum"):  # a vocabulary member shows as its value: 'queue', not <Label.QUEUE: ...>
+        expected = _ENUM_MEMBER.sub(r"\1", str(ctx.get("expected")))
+        return f"{where}: {dotted} must be one of {expected}, got {got!r}"
     if kind == "value_error":
         # Our validators' messages, written for the person editing the file.
         return f"{where}: {dotted}: {ctx.get('error')}"
@@ -450,6 +446,7 @@ def _describe(err: Any, doc: Any, source: str) -> str:
     return f"{where}: {dotted}: {err['msg'].lower()}, got {got!r}"
 
 
+_ENUM_MEMBER = re.compile(r"<\w+\.\w+: ('[^']*')>")
 # A wrong type, in words a marketer recognises.
 _EXPECTED = {
     "string_type": "text",
