@@ -372,20 +372,23 @@ def extract(mention: Mention, brand: Brand) -> Signals:
     return Signals(v, why)
 
 
+_PARENT_CUES = (
+    ("parent_asks_details", PARENT_ASKS_DETAILS, "replies to a request for details"),
+    ("parent_suggests_fix", PARENT_SUGGESTS_FIX, "replies to a suggested fix"),
+    ("parent_checks_resolved", PARENT_CHECKS_RESOLVED, "replies to a check whether it is solved"),
+    ("parent_promises", PARENT_PROMISES, "replies to a promise to follow up"),
+)
+
+
 def _parent_signals(parent: str, reply: str, v: dict[str, float], fire: Callable[[str, str], None]) -> None:
     """What the parent asked or said, and what the reply makes of it (LABELING.md step 2: a follow-up that keeps
     a problem open is a request; one that closes it is not)."""
     fire("has_parent", "")
     if "?" in parent:
         fire("parent_question", "replies to a question")
-    if PARENT_ASKS_DETAILS.search(parent):
-        fire("parent_asks_details", "replies to a request for details")
-    if PARENT_SUGGESTS_FIX.search(parent):
-        fire("parent_suggests_fix", "replies to a suggested fix")
-    if PARENT_CHECKS_RESOLVED.search(parent):
-        fire("parent_checks_resolved", "replies to a check whether it is solved")
-    if PARENT_PROMISES.search(parent):
-        fire("parent_promises", "replies to a promise to follow up")
+    for name, pattern, reason in _PARENT_CUES:
+        if pattern.search(parent):
+            fire(name, reason)
     yes, no, solved = bool(REPLY_YES.match(reply)), bool(REPLY_NO.match(reply)), bool(SOLVED.search(reply))
     if PARENT_ANYTHING_ELSE.search(parent):
         if (no or solved) and not v["complaint"]:
