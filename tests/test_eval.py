@@ -112,7 +112,8 @@ def test_eval_parent_compares_the_thread_replies_read_with_and_without_their_par
 
     # "without" is what the classifier says when the source has no parent text: the same records without it.
     alone = write_records(tmp_path / "alone.jsonl", [
-        {**r, "meta": {k: v for k, v in r["meta"].items() if k != "parent_text"}} for r in records[:2]])  # type: ignore[attr-defined]
+        {**r, "meta": {k: v for k, v in r["meta"].items() if k != "parent_text"}}  # type: ignore[attr-defined]
+        for r in records[:2]])
     plain = json.loads(CliRunner().invoke(main, ["eval", str(alone), "--json"]).output)
     assert compared["without_parent"]["queue"] == plain["queue"]
     assert compared["without_parent"]["accuracy"] == plain["accuracy"]

@@ -78,7 +78,7 @@ class _Person:
         return re.compile(rf"(?<![\w@])@{re.escape(self.handle)}(?!\w)", re.IGNORECASE)
 
     def is_named_in(self, row: Mapping[str, Any]) -> bool:
-        blob = " ".join(str(row.get(k) or "") for k in ("text", "handles", "raw", "in_reply_to_user_id"))
+        blob = " ".join(str(row.get(k) or "") for k in ("text", "handles", "raw", "in_reply_to_user_id", "parent_text"))
         quoted = [f'"{v}"' for v in (self.handle, *self.user_ids)]
         return bool(self._at.search(blob)) or any(q.casefold() in blob.casefold() for q in quoted) or (
             str(row.get("in_reply_to_user_id")) in self.user_ids)
@@ -193,12 +193,14 @@ class CareStore(MentionStore):
         # Posts of others that may name the person: narrowed in SQL, decided by `person.is_named_in`.
         like = [f"%@{_like_escape(handle)}%", f'%"{_like_escape(handle)}"%',
                 *(f'%"{_like_escape(i)}"%' for i in person.user_ids)]
-        clause = " or ".join(["text like ? escape '\\'"] + ["raw like ? escape '\\'"] * (len(like) - 1))
+        clause = " or ".join(["text like ? escape '\\'", "parent_text like ? escape '\\'"]
+                             + ["raw like ? escape '\\'"] * (len(like) - 1))
         brand_replies: list[dict[str, Any]] = []
         others: list[dict[str, Any]] = []
         for r in self.db.query(
-                f"select platform, id, author_handle, text, handles, raw, in_reply_to_user_id, parent_text from mentions "
-                f"where lower(author_handle) != lower(?) and ({clause})", [handle, *like]):
+                f"select platform, id, author_handle, text, handles, raw, in_reply_to_user_id, parent_text "
+                f"from mentions "
+                f"where lower(author_handle) != lower(?) and ({clause})", [handle, like[0], *like]):
             if not person.is_named_in(r):
                 continue
             (brand_replies if str(r["author_handle"]).casefold() in brand else others).append(r)

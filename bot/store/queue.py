@@ -321,7 +321,8 @@ class QueueStore(MentionStore):
 
     def feedback(self) -> list[dict[str, Any]]:
         return list(self.db.query(
-            "select f.*, m.text, m.lang, m.is_direct_message, m.is_repost, m.is_reply_to_brand, m.handles, m.parent_text "
+            "select f.*, m.text, m.lang, m.is_direct_message, m.is_repost, m.is_reply_to_brand, m.handles, "
+            "m.parent_text "
             "from feedback f join mentions m on m.platform = f.platform and m.id = f.mention_id order by f.id"
         ))
 
