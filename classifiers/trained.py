@@ -37,9 +37,10 @@ def weigh_queue(probabilities: np.ndarray, queue: int, weight: float) -> np.ndar
     """Rows of label probabilities with the queue's weighed by `weight`, each row scaled to sum to one again."""
     if weight == 1.0:
         return probabilities
-    out = probabilities.copy()
+    out: np.ndarray = probabilities.copy()
     out[:, queue] *= weight
-    return out / out.sum(axis=1, keepdims=True)
+    scaled: np.ndarray = out / out.sum(axis=1, keepdims=True)
+    return scaled
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Head:
     def standardise(self, inputs: np.ndarray, has_parent: np.ndarray) -> np.ndarray:
         """The inputs as the networks read them: standardised, and the parent's block exactly zero where a
         post has no parent (so such a post is read on its own text and signals)."""
-        z = ((inputs - self.mean) / self.scale).astype(np.float32)
+        z: np.ndarray = ((inputs - self.mean) / self.scale).astype(np.float32)
         if self.parent_embedding:
             dim = (inputs.shape[1] - len(self.feature_names)) // 2
             z[~has_parent, dim : 2 * dim] = 0.0
