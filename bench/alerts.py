@@ -43,11 +43,11 @@ def build(db: Path, per_day: int, seed: int = 3) -> int:
                                 author=Author(id=str(i % 5000), handle=f"u{i % 5000}", name="U"),
                                 text=everyday(rng), created_at=at, lang="en"))
     for start in range(0, len(mentions), 5000):
-        store.store_batch("replay", mentions[start:start + 5000], None)
+        store.mentions.store_batch("replay", mentions[start:start + 5000], None)
     label = Outcome("not_queued", label="about")
     with store.db.atomic():
         for m in mentions:
-            store.record_outcome(m, label)
+            store.decisions.record_outcome(m, label)
     store.close()
     return len(mentions)
 

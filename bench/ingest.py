@@ -32,7 +32,7 @@ from bot.config.settings import parse_settings  # noqa: E402
 from bot.mention import Mention  # noqa: E402
 from bot.pipeline import Pipeline  # noqa: E402
 from bot.sources.replay import ReplaySource  # noqa: E402
-from bot.store import Outcome, Store  # noqa: E402
+from bot.store import Decisions, Outcome, Store  # noqa: E402
 from classifiers import Classifier, RuleClassifier  # noqa: E402
 
 TEXTS = (
@@ -69,8 +69,9 @@ def generate(path: Path, count: int, seed: int = 7, first_id: int = 1_000_000) -
             }) + "\n")
 
 
-class TimedStore(Store):
-    """The store, noting when each mention's outcome is committed (the end of its fetch-to-queue path)."""
+class TimedDecisions(Decisions):
+    """The store's decisions, noting when each mention's outcome is committed (the end of its fetch-to-queue
+    path)."""
 
     fetch_started = 0.0
     latencies: list[float]
@@ -79,6 +80,14 @@ class TimedStore(Store):
         item = super().record_outcome(mention, outcome)
         self.latencies.append(time.perf_counter() - self.fetch_started)
         return item
+
+
+class TimedStore(Store):
+    """The store with its decisions timed."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.decisions = self.timed = TimedDecisions(self.database, self.mentions, self.queue, self.conversations)
 
 
 @dataclass
@@ -103,19 +112,19 @@ def ingest(db: Path, stream: Path, batch: int, classifier: Classifier) -> tuple[
     """Replay `stream` through the pipeline into `db`, timing each poll."""
     settings = parse_settings(CONFIG.format(stream=stream, batch=batch, db=db), base_dir=stream.parent)
     store = TimedStore(db)
-    store.latencies = []
+    store.timed.latencies = []
     pipeline = Pipeline(store, lambda: settings, classifier)
     source = ReplaySource(stream, batch)
     polls: list[Poll] = []
     started = time.perf_counter()
     stored = 0
     while True:
-        store.latencies = []
-        store.fetch_started = t0 = time.perf_counter()
+        store.timed.latencies = []
+        store.timed.fetch_started = t0 = time.perf_counter()
         result = pipeline.poll(source)
         if result.fetched == 0:
             break
-        polls.append((stored, result.stored, time.perf_counter() - t0, tuple(store.latencies)))
+        polls.append((stored, result.stored, time.perf_counter() - t0, tuple(store.timed.latencies)))
         stored += result.stored
     return polls, time.perf_counter() - started, store
 
@@ -135,7 +144,7 @@ def onto(big: Path, count: int, batch: int, classifier: Classifier, work: Path) 
     store.close()
     early = window(polls, "at 1,000 stored", 1_000, 3_000)
     probe = Store(big)
-    before = probe.count_mentions()
+    before = probe.mentions.count_mentions()
     probe.close()
     big_stream = work / "big.jsonl"
     generate(big_stream, count, first_id=60_000_000 + before)
@@ -177,7 +186,7 @@ def main() -> int:
         early = window(polls, "at 1,000 stored", 1_000, 3_000)
         late = window(polls, f"at {args.count:,} stored", args.count - 2_000, args.count)
         print(f"{args.count:,} mentions, batches of {args.batch_size}, {args.classifier} classifier ({classifier.version}); "
-              f"decided {sum(store.outcome_counts().values()):,}, queued {sum(store.queue_counts().values()):,}")
+              f"decided {sum(store.decisions.outcome_counts().values()):,}, queued {sum(store.queue.queue_counts().values()):,}")
         print(f"end to end: {args.count / total:.0f} mentions/s ({total:.1f} s)")
         for w in (everything, early, late):
             print(w.line())

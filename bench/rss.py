@@ -59,10 +59,10 @@ def main() -> int:
     db = args.db or work / "rss.db"
     stream = work / "stream.jsonl"
     store = Store(db)
-    before = store.count_mentions()
+    before = store.mentions.count_mentions()
     # A store that replayed before resumes its replay checkpoint (a line number): the lines up to it are
     # skipped, the `count` after it are new mentions (ids above any stored).
-    skip = int(store.checkpoint("replay") or 0)
+    skip = int(store.mentions.checkpoint("replay") or 0)
     generate(stream, skip + args.count, first_id=70_000_000 + before)
     port = free_port()
     config = work / "rss.yaml"
@@ -75,7 +75,7 @@ def main() -> int:
         while time.monotonic() - started < args.timeout:
             if daemon.poll() is not None:
                 raise SystemExit(f"the daemon stopped: {daemon.stderr.read()[-2000:] if daemon.stderr else ''}")
-            if store.count_mentions() - before >= args.count and not store.pending_mentions(limit=1):
+            if store.mentions.count_mentions() - before >= args.count and not store.mentions.pending_mentions(limit=1):
                 break
             time.sleep(2)
         else:

@@ -124,18 +124,18 @@ def build(path: Path, count: int, seed: int = 12) -> None:
                     filter_reason="excluded keyword" if label == "filtered" else "",
                 ))
             clock.at = mentions[-1].created_at + timedelta(seconds=20)
-            store.store_batch("x", mentions, checkpoint=mentions[-1].id)
+            store.mentions.store_batch("x", mentions, checkpoint=mentions[-1].id)
             items = []
             with store.db.atomic():
                 for m, o in zip(mentions, outcomes):
                     clock.at = m.created_at + timedelta(seconds=30)
-                    item = store.record_outcome(m, o)
+                    item = store.decisions.record_outcome(m, o)
                     if item is not None:
                         items.append((item, m.created_at))
                         queued_ids.append(m.id)
                     elif o.label == "about" and rng.random() < 0.003:  # an agent sees it needs an answer
                         clock.at = m.created_at + timedelta(hours=2)
-                        moved = store.move_to_queue("x", m.id, rng.choice(AGENTS), "normal", clock.at)
+                        moved = store.queue.move_to_queue("x", m.id, rng.choice(AGENTS), "normal", clock.at)
                         items.append((moved.id, clock.at))
                 for item_id, at in items:
                     work(store, clock, rng, item_id, at, end)
@@ -153,26 +153,26 @@ def work(store: Store, clock: Clock, rng: random.Random, item_id: int, entered: 
         return
     agent = rng.choice(AGENTS)
     clock.at = entered + timedelta(minutes=rng.uniform(1, 180 if not recent else 30))
-    store.claim(item_id, agent)
+    store.queue.claim(item_id, agent)
     if rng.random() < 0.05:
         clock.at += timedelta(minutes=rng.uniform(1, 20))
-        store.release(item_id, agent)
+        store.queue.release(item_id, agent)
         agent = rng.choice(AGENTS)
         clock.at += timedelta(minutes=rng.uniform(1, 20))
-        store.claim(item_id, agent)
+        store.queue.claim(item_id, agent)
     if rng.random() < 0.10:
         clock.at += timedelta(minutes=rng.uniform(1, 10))
-        store.add_note(item_id, agent, "called the customer back; waiting for the baggage desk")
+        store.queue.add_note(item_id, agent, "called the customer back; waiting for the baggage desk")
     if recent and fate < 0.85:
         return
     clock.at += timedelta(minutes=rng.uniform(3, 60))
     close = rng.random()
     if close < 0.85:
-        store.resolve(item_id, agent)
+        store.queue.resolve(item_id, agent)
     elif close < 0.98:
-        store.dismiss(item_id, agent, "answered elsewhere")
+        store.queue.dismiss(item_id, agent, "answered elsewhere")
     else:
-        store.mark_wrongly_routed(item_id, agent, "about", "a complaint to friends, not to us")
+        store.queue.mark_wrongly_routed(item_id, agent, "about", "a complaint to friends, not to us")
 
 
 def serve(db: Path, port_file: Path) -> int:
@@ -306,9 +306,9 @@ def drive(db: Path, agents: int, seconds: float, think: float) -> tuple[dict[str
             time.sleep(0.1)
         base = port_file.read_text()
         store = Store(db)
-        open_items = [i.id for i in store.list_queue("new", limit=5_000)]
-        sample = [i.id for i in store.list_queue(None, limit=2_000, offset=store.count_queue(None) // 2)]
-        deep = max(1, store.count_queue(None) // 100 // 2)
+        open_items = [i.id for i in store.queue.list_queue("new", limit=5_000)]
+        sample = [i.id for i in store.queue.list_queue(None, limit=2_000, offset=store.queue.count_queue(None) // 2)]
+        deep = max(1, store.queue.count_queue(None) // 100 // 2)
         pages = load_pages(store, deep, sample + open_items[:200])
         store.close()
         times: dict[str, list[float]] = defaultdict(list)
@@ -349,7 +349,7 @@ def cli(db: Path, runs: int) -> dict[str, list[float]]:
     changed = work_dir / "changed.yaml"
     changed.write_text(CONFIG.format(db=db, port=0) + "filters: {exclude_keywords: [giveaway]}\n")
     store = Store(db)
-    item = store.list_queue(None, limit=1, offset=store.count_queue(None) // 2)[0]
+    item = store.queue.list_queue(None, limit=1, offset=store.queue.count_queue(None) // 2)[0]
     store.close()
     webcare = [str(Path(sys.executable).with_name("webcare")), "--config", str(config)]
     commands = {

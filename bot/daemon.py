@@ -44,11 +44,11 @@ class Daemon:
         self.store = Store(self.settings.database_path)
         # Sources first: a missing credential is refused before seconds go to loading the model.
         self.stopping = threading.Event()  # SIGTERM/SIGINT; also cuts a platform request in flight short
-        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store, self.stopping)
+        self.scheduled: list[Scheduled] = build_sources(self.settings, self.store.x_users, self.stopping)
         check_webhooks(self.settings)
         self.classifier = build_classifier(self.settings).load()
         self.ops = ServiceState()  # counters and liveness for /healthz and /metrics
-        self.ops.track([s.source.name for s in self.scheduled], self.store.source_status())
+        self.ops.track([s.source.name for s in self.scheduled], self.store.mentions.source_status())
         self.pipeline = Pipeline(self.store, lambda: self.settings, self.classifier,
                                  on_decision=self.ops.metrics.observe_decision)
         self._reread = threading.Event()  # SIGHUP: re-read the config now
@@ -96,7 +96,7 @@ class Daemon:
             self.ops.record_write(e)
         try:
             if not isinstance(e, StoreError):  # a busy or broken database cannot take the record either
-                self.store.record_poll(name, e, type(e).__name__)
+                self.store.mentions.record_poll(name, e, type(e).__name__)
         except sqlite3.Error as again:  # the same full disk or lock: health already says so
             log.error("cannot record the failed poll of %s: %s", name, again)
         crashes = self._crashes[name] = self._crashes.get(name, 0) + 1
@@ -168,7 +168,7 @@ class Daemon:
         days = self.settings.storage.retention_days
         if days:
             with self._lock:
-                purged = self.store.purge_older_than(days)
+                purged = self.store.care.purge_older_than(days)
             log.info("retention: purged the text of %d mention(s) and %d reject(s) older than %d days",
                      purged.mentions, purged.rejects, days)
 

@@ -111,7 +111,7 @@ def test_a_planted_spike_is_one_alert_with_its_terms_and_examples_at_the_webhook
     assert "check-in app" in terms and "app crashes" in terms
     assert len(sent["detail"]["examples"]) == 3
     assert all("crashes" in e["text"] and e["url"].startswith("https://x.com/") for e in sent["detail"]["examples"])
-    [firing] = store.alerts(status="firing")
+    [firing] = store.alerts.alerts(status="firing")
     assert firing.kind == "spike" and firing.sends == 1
 
 
@@ -132,7 +132,7 @@ def test_a_baseline_that_fills_after_the_first_evaluation_is_counted_again(
 def test_a_flat_stream_sends_nothing(write_config: Callable[..., Path], tmp_path: Path, webhook: Webhook) -> None:
     settings, store = replayed(write_config, tmp_path, planted=0)
     engine(store, settings, Clock()).evaluate()
-    assert webhook.received == [] and store.alerts() == []
+    assert webhook.received == [] and store.alerts.alerts() == []
 
 
 def test_a_source_without_a_good_poll_alerts_and_clears_after_recovery(
@@ -141,7 +141,7 @@ def test_a_source_without_a_good_poll_alerts_and_clears_after_recovery(
     settings = load_settings(write_config(ALERTS.format(fmt="json").replace("no_success_minutes: 15",
                                                                             "no_success_minutes: 0.02")))
     store = Store(settings.database_path)
-    store.record_poll("x:mentions:Tulpair", stored=3)
+    store.mentions.record_poll("x:mentions:Tulpair", stored=3)
     run = AlertEngine(store, lambda: settings, lambda: ["x:mentions:Tulpair"])
     run.evaluate()
     assert webhook.received == []
@@ -151,16 +151,16 @@ def test_a_source_without_a_good_poll_alerts_and_clears_after_recovery(
     assert fired["key"] == "source_quiet:no_poll:x:mentions:Tulpair" and fired["severity"] == "critical"
     assert fired["title"] in ("x:mentions:Tulpair: no successful poll for 1s",
                               "x:mentions:Tulpair: no successful poll for 2s")
-    store.record_poll("x:mentions:Tulpair", stored=1)  # it recovered
+    store.mentions.record_poll("x:mentions:Tulpair", stored=1)  # it recovered
     run.evaluate()
     assert [r["event"] for r in webhook.received] == ["firing", "resolved"]
-    assert store.alerts(status="firing") == [] and store.alerts(status="resolved")[0].resolved_at
+    assert store.alerts.alerts(status="firing") == [] and store.alerts.alerts(status="resolved")[0].resolved_at
 
 
 def test_a_source_of_another_config_is_not_watched(write_config: Callable[..., Path], webhook: Webhook) -> None:
     settings = load_settings(write_config(ALERTS.format(fmt="json")))
     store, clock = Store(settings.database_path), Clock()
-    store.record_poll("replay:other-config")  # a `webcare run --once` with another config, long ago
+    store.mentions.record_poll("replay:other-config")  # a `webcare run --once` with another config, long ago
     clock.now += timedelta(days=2)
     engine(store, settings, clock, sources=[]).evaluate()
     assert webhook.received == []
@@ -172,11 +172,11 @@ def test_polls_failing_in_a_row_alert_and_a_good_poll_clears_it(
     store, clock = Store(settings.database_path), Clock()
     run = engine(store, settings, clock, sources=["x:mentions:Tulpair"])
     for _ in range(5):
-        store.record_poll("x:mentions:Tulpair", RuntimeError("503"), "unavailable")
+        store.mentions.record_poll("x:mentions:Tulpair", RuntimeError("503"), "unavailable")
     run.evaluate()
     assert [r["key"] for r in webhook.received] == ["poll_errors:x:mentions:Tulpair"]
     assert webhook.received[0]["title"] == "x:mentions:Tulpair: 5 polls failed in a row"
-    store.record_poll("x:mentions:Tulpair", stored=1)
+    store.mentions.record_poll("x:mentions:Tulpair", stored=1)
     run.evaluate()
     assert [r["event"] for r in webhook.received] == ["firing", "resolved"]
 
@@ -186,7 +186,7 @@ def test_urgent_items_past_due_alert_per_priority(write_config: Callable[..., Pa
     daemon_store = Store(settings.database_path)
     Pipeline(daemon_store, lambda: settings, RuleClassifier().load()).poll(
         ReplaySource(settings.resolve(settings.sources.replay.path), 100))
-    items = {i.priority: i for i in daemon_store.list_queue(None)}
+    items = {i.priority: i for i in daemon_store.queue.list_queue(None)}
     assert "urgent" in items, "the fixture stream has an urgent item"
     clock = Clock()
     clock.now += timedelta(days=3)  # every item is past due by then
@@ -215,10 +215,10 @@ def test_a_failing_webhook_is_logged_and_tried_again_without_raising(
     run.evaluate()
     assert "not delivered to webhooks[0]:TEST_ALERT_WEBHOOK: answered 500" in caplog.text
     assert webhook.url not in caplog.text  # the address is a secret
-    assert store.alerts(status="firing")[0].sends == 0
+    assert store.alerts.alerts(status="firing")[0].sends == 0
     webhook.status = 200
     run.evaluate()  # delivered now, once
-    assert len(webhook.received) == 2 and store.alerts(status="firing")[0].sends == 1
+    assert len(webhook.received) == 2 and store.alerts.alerts(status="firing")[0].sends == 1
     run.evaluate()
     assert len(webhook.received) == 2
 
@@ -233,7 +233,7 @@ def test_an_unreachable_webhook_costs_no_exception(write_config: Callable[..., P
     settings, store = replayed(write_config, tmp_path, planted=14)
     engine(store, settings, Clock()).evaluate()
     assert "cannot connect (ConnectionError)" in caplog.text
-    assert store.alerts(status="firing")[0].kind == "spike"
+    assert store.alerts.alerts(status="firing")[0].kind == "spike"
 
 
 def test_deliveries_over_the_hourly_limit_are_listed_not_sent(
@@ -243,10 +243,10 @@ def test_deliveries_over_the_hourly_limit_are_listed_not_sent(
     names = ["a", "b", "c"]
     for n in names:
         for _ in range(5):
-            store.record_poll(n, RuntimeError("down"), "unavailable")
+            store.mentions.record_poll(n, RuntimeError("down"), "unavailable")
     engine(store, settings, clock, sources=names).evaluate()
     assert len(webhook.received) == 2
-    assert len(store.alerts(status="firing")) == 3  # all three are listed
+    assert len(store.alerts.alerts(status="firing")) == 3  # all three are listed
 
 
 def test_slack_messages_escape_the_post_text() -> None:

@@ -143,7 +143,7 @@ def test_pages_back_to_the_checkpoint_and_resumes_after_a_restart(
     for n in range(10):
         fake.add(notification(n, start + timedelta(minutes=n)))
     second = pipeline.poll(source(settings))
-    assert second.stored == 10 and store.checkpoint("bluesky:mentions") == "2026-11-21T10:09:00.000Z"
+    assert second.stored == 10 and store.mentions.checkpoint("bluesky:mentions") == "2026-11-21T10:09:00.000Z"
     cursors = [c.query.get("cursor") for c in fake.calls("app.bsky.notification.listNotifications")[1:]]
     assert cursors == [None, "o4", "o8"]  # stopped on the page that reached the checkpoint
     store.close()
@@ -169,13 +169,13 @@ def test_a_backlog_longer_than_max_pages_goes_on_at_the_next_poll(
     for n in range(10):  # an outage's worth: more than two pages of three
         fake.add(notification(n, start + timedelta(minutes=n)))
     assert pipeline.poll(source(settings)).stored == 6
-    backlog = json.loads(store.checkpoint("bluesky:mentions") or "")
+    backlog = json.loads(store.mentions.checkpoint("bluesky:mentions") or "")
     assert backlog == {"since": "2026-11-20T09:07:00.000000Z", "newest": "2026-11-21T10:09:00.000Z", "cursor": "o6"}
     store.close()
     store = Store(tmp_path / "webcare.db")  # a restart in the middle of the backlog
     pipeline = Pipeline(store, lambda: settings, build_classifier(settings).load())
     assert pipeline.poll(source(settings)).stored == 4
-    assert store.checkpoint("bluesky:mentions") == "2026-11-21T10:09:00.000Z"
+    assert store.mentions.checkpoint("bluesky:mentions") == "2026-11-21T10:09:00.000Z"
     assert pipeline.poll(source(settings)).stored == 0
     rows = store.db.execute("select id, count(*) from mentions where platform = 'bluesky' group by id").fetchall()
     assert len(rows) == 15 and all(n == 1 for _, n in rows)
@@ -220,7 +220,7 @@ def test_a_burst_of_5xx_backs_off_and_leaves_the_checkpoint(
     for failure in (1, 2, 3):
         src.gate = type(src.gate)(src.name)  # the next poll comes after the wait (the scheduler waits)
         result = pipeline.poll(src)
-        assert result.error_kind == "unavailable" and store.checkpoint("bluesky:mentions") is None
+        assert result.error_kind == "unavailable" and store.mentions.checkpoint("bluesky:mentions") is None
         assert f"(failure {failure} in a row)" in (result.error or "")
     src.gate = type(src.gate)(src.name)
     assert pipeline.poll(src).stored == 5 and src.api.backoff.failures == 0
@@ -296,7 +296,7 @@ def test_search_reads_posts_that_name_the_brand_once_each_under_its_own_checkpoi
     assert pipeline.poll(mentions).stored == 5
     result = pipeline.poll(search)
     assert (result.stored, result.rejected) == (3, 1)  # the post with a number for text is kept as a reject
-    assert store.checkpoint("bluesky:search") == "2026-11-20T10:04:00.000Z"
+    assert store.mentions.checkpoint("bluesky:search") == "2026-11-20T10:04:00.000Z"
     assert [c.query["q"] for c in fake.calls("app.bsky.feed.searchPosts")] == ["Tulpair", "Tulp Air"]
     assert [p for p in fake.seen if p.method != "GET"] == [fake.seen[0]]  # one login for both sources
     again = pipeline.poll(search)
@@ -318,8 +318,8 @@ def test_direct_messages_to_the_brand_are_read_through_the_chat_proxy_once_each(
     result = pipeline.poll(messages)
     # Sanne's two messages; not the brand's own reply, not the deleted one; the one with a number for text a reject.
     assert (result.stored, result.rejected) == (2, 1)
-    assert store.checkpoint("bluesky:messages") == "3lbrev0000005"
-    m = store.get_mention("bluesky", "dm:3lbconvo00001:3lbmsg0000003")
+    assert store.mentions.checkpoint("bluesky:messages") == "3lbrev0000005"
+    m = store.mentions.get_mention("bluesky", "dm:3lbconvo00001:3lbmsg0000003")
     assert m.is_direct_message and m.author.handle == "sanne.bsky.social" and m.text.startswith("Hoi, mijn boeking")
     assert m.url == "https://bsky.app/messages/3lbconvo00001"
     fake.messages["3lbconvo00001"].append({**DATA["chat"]["messages"]["3lbconvo00001"][0], "id": "3lbmsg0000006",

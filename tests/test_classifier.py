@@ -220,9 +220,9 @@ def test_train_with_feedback_adds_the_agents_corrections(write_config: Callable[
     config = write_config()
     store = Store(load_settings(config).database_path)
     m = post("@Tulpair lol strikes again, nooit meer")
-    store.store_batch("replay", [m], "1")
-    store.record_outcome(m, Outcome("queued", label="queue", priority="normal"))
-    store.mark_wrongly_routed(1, "ann", "about")
+    store.mentions.store_batch("replay", [m], "1")
+    store.decisions.record_outcome(m, Outcome("queued", label="queue", priority="normal"))
+    store.queue.mark_wrongly_routed(1, "ann", "about")
     store.close()
     out = tmp_path / "head.json"
     result = CliRunner().invoke(main, ["--config", str(config), "train", "--with-feedback",

@@ -44,7 +44,7 @@ def stored(tmp_path: Path) -> Path:
         data["created_at"] = (now - age).isoformat()
         mentions.append(mention_from_line(data, line))
     store = Store(tmp_path / "webcare.db")
-    store.store_batch("replay", mentions, None)
+    store.mentions.store_batch("replay", mentions, None)
     store.close()
     return tmp_path / "webcare.db"
 

@@ -29,13 +29,13 @@ def test_the_demo_queue_holds_the_direct_requests(write_config: Callable[..., Pa
         expected[d["id"]] = d["expected_label"]
     assert result.fetched == len(expected) and result.rejected == 0
     # A customer's follow-ups are in the queue as messages of their open item.
-    items = daemon.store.list_queue(None, limit=10_000)
-    in_queue = {m.mention_id for item in items for m in daemon.store.messages(item.id) if not m.is_ours}
+    items = daemon.store.queue.list_queue(None, limit=10_000)
+    in_queue = {m.mention_id for item in items for m in daemon.store.conversations.messages(item.id) if not m.is_ours}
     # Precision counts what the classifier and router queued; a thanks that joined its item is context.
     joined = {r[0] for r in daemon.store.db.execute("select mention_id from decisions where outcome = 'joined'")}
     queued = in_queue - joined
     [peter] = [i for i in items if i.author_handle == "peterdekker"]  # four posts and our reply: one item
-    assert [m.kind for m in daemon.store.messages(peter.id)][:5] == ["customer"] * 3 + ["ours", "customer"]
+    assert [m.kind for m in daemon.store.conversations.messages(peter.id)][:5] == ["customer"] * 3 + ["ours", "customer"]
     wanted = {i for i, label in expected.items() if label == "queue"}
     recall = len(queued & wanted) / len(wanted)
     precision = len(queued & wanted) / len(queued)

@@ -74,7 +74,7 @@ def test_sigkill_mid_batch_then_restart_decides_every_mention_exactly_once(
     store = Store(db)
     assert_once_each(store, n)
     assert store.db.execute("select count(*) from decisions").fetchone()[0] == n
-    assert store.checkpoint("replay") == str(n)
+    assert store.mentions.checkpoint("replay") == str(n)
     store.close()
 
 
@@ -92,7 +92,7 @@ def test_database_locked_by_another_process_delays_the_poll_and_loses_nothing(
             """)],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-    assert store.is_writable(timeout=0.2) == f"{settings.database_path}: database is locked"
+    assert store.care.is_writable(timeout=0.2) == f"{settings.database_path}: database is locked"
     pipeline = Pipeline(store, lambda: settings, RuleClassifier().load())
     started = time.monotonic()
     result = pipeline.poll(ReplaySource(settings.resolve(settings.sources.replay.path), 100))
@@ -100,7 +100,7 @@ def test_database_locked_by_another_process_delays_the_poll_and_loses_nothing(
     holder.communicate(timeout=10)
     assert waited > 1.5  # it waited for the lock instead of failing or dropping the batch
     assert (result.fetched, result.stored, result.error) == (10, 10, None)
-    assert store.is_writable() is None
+    assert store.care.is_writable() is None
     assert_once_each(store, 10)
     assert pipeline.poll(ReplaySource(settings.resolve(settings.sources.replay.path), 100)).stored == 0
     store.close()
@@ -118,15 +118,15 @@ def test_a_classifier_failing_on_one_mention_marks_it_and_decides_the_others(
 
     first = pipeline.poll(source)
     assert (first.stored, first.failed, sum(first.labels.values()) + first.filtered) == (11, 1, 10)
-    info = store.why("x", "2999")
-    assert (info["state"], info["attempts"], info["decisions"]) == ("pending", 1, [])
-    assert info["last_error"] == "ValueError: cannot classify x:2999: poisoned text"
+    info = store.decisions.why("x", "2999")
+    assert (info.state, info.attempts, info.decisions) == ("pending", 1, ())
+    assert info.last_error == "ValueError: cannot classify x:2999: poisoned text"
 
     for _ in range(MAX_ATTEMPTS - 1):  # retried on later polls, until set aside
         assert pipeline.poll(source).failed == 1
     assert pipeline.poll(source).failed == 0
-    info = store.why("x", "2999")
-    assert (info["state"], info["attempts"]) == ("failed", MAX_ATTEMPTS)
+    info = store.decisions.why("x", "2999")
+    assert (info.state, info.attempts) == ("failed", MAX_ATTEMPTS)
     assert metrics.classify_failures._value.get() == MAX_ATTEMPTS
     decided = store.db.execute("select count(*) from decisions").fetchone()[0]
     assert decided == 10  # every other mention decided once, none doubled by the retries
@@ -161,9 +161,9 @@ def test_malformed_payloads_are_rejected_with_reasons_and_the_rest_stored_once(
         ("10", "unknown field(s) colour"),
         ("11", "missing field 'created_at'"),
     ]
-    assert store.get_mention("x", "3009").text == "@Tulpair mijn koffer \ufffd is weg, help?"
-    assert store.get_mention("x", "3014").text == "@Tulpair caf\ufffd?"  # an invalid UTF-8 byte
-    assert len(store.get_mention("x", "3013").text) == len(huge["text"])  # kept whole, and decided
+    assert store.mentions.get_mention("x", "3009").text == "@Tulpair mijn koffer \ufffd is weg, help?"
+    assert store.mentions.get_mention("x", "3014").text == "@Tulpair caf\ufffd?"  # an invalid UTF-8 byte
+    assert len(store.mentions.get_mention("x", "3013").text) == len(huge["text"])  # kept whole, and decided
     assert query(settings.database_path, "select state from mentions where id = '3013'") == [("done",)]
     assert pipeline.poll(ReplaySource(stream, 100)).fetched == 0
     assert_once_each(store, 5)

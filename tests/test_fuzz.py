@@ -95,7 +95,7 @@ def test_generated_replay_files_store_every_valid_line_once_and_keep_the_rest_as
         assert sorted(set(stored) - broken_ids) == sorted(valid) and len(stored) == len(set(stored))
         rejects = store.db.execute("select count(*) from rejects").fetchone()[0]
         assert rejects == bad - len(broken_ids)  # a 'broken' field that happened to be valid is a mention
-        assert store.checkpoint("replay") == str(data.count(b"\n"))
+        assert store.mentions.checkpoint("replay") == str(data.count(b"\n"))
         assert store.db.execute("select count(*) from mentions where state = 'pending'").fetchone()[0] == 0
         store.close()
 
@@ -153,7 +153,7 @@ def test_generated_x_pages_map_every_valid_post_once_and_keep_bad_ones_as_reject
     assert valid <= set(ids) and len(ids) + len(rejects) == len(payload["data"])
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "webcare.db")
-        store.store_batch("x:mentions:Tulpair", mentions, "1", rejects)
+        store.mentions.store_batch("x:mentions:Tulpair", mentions, "1", rejects)
         stored = {r[0] for r in store.db.execute("select id from mentions")}
         assert valid <= stored
         assert store.db.execute("select count(*) from rejects").fetchone()[0] == len(rejects)

@@ -108,7 +108,7 @@ def test_one_oddly_shaped_x_post_is_a_reject_and_the_other_99_are_stored(
     fake.fail("mentions", Reply(200, page))
     settings = x_settings()
     store = Store(settings.database_path)
-    [source] = build_x_sources(settings, store, client=forward(build_client(settings.sources.x, ENV), fake))
+    [source] = build_x_sources(settings, store.x_users, client=forward(build_client(settings.sources.x, ENV), fake))
     result = Pipeline(store, lambda: settings, RuleClassifier().load()).poll(source)
     assert (result.error, result.stored, result.rejected) == (None, 99, 1)
     [(location, raw)] = rows(settings.database_path, "select location, raw from rejects")

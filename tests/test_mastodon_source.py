@@ -148,17 +148,17 @@ def test_pages_forward_from_the_checkpoint_and_resumes_after_a_restart(
     store = Store(tmp_path / "webcare.db")
     pipeline = Pipeline(store, lambda: settings, build_classifier(settings).load())
     first = pipeline.poll(source(settings))
-    assert first.stored == 6 and store.checkpoint("mastodon:mentions") == "400008"
+    assert first.stored == 6 and store.mentions.checkpoint("mastodon:mentions") == "400008"
     fake.page_size = 3
     for n in range(10):
         fake.add(notification(n))
     second = pipeline.poll(source(settings))  # two pages of three: six of the ten
-    assert second.stored == 6 and store.checkpoint("mastodon:mentions") == "500005"
+    assert second.stored == 6 and store.mentions.checkpoint("mastodon:mentions") == "500005"
     store.close()
     store = Store(tmp_path / "webcare.db")  # a restart: a new store and source, the same file
     pipeline = Pipeline(store, lambda: settings, build_classifier(settings).load())
     third = pipeline.poll(source(settings))
-    assert third.stored == 4 and store.checkpoint("mastodon:mentions") == "500009"
+    assert third.stored == 4 and store.mentions.checkpoint("mastodon:mentions") == "500009"
     assert pipeline.poll(source(settings)).stored == 0
     rows = store.db.execute("select id, count(*) from mentions where platform = 'mastodon' group by id").fetchall()
     assert len(rows) == 16 and all(n == 1 for _, n in rows)
@@ -205,7 +205,7 @@ def test_a_burst_of_5xx_backs_off_longer_each_time_and_leaves_the_checkpoint(
     for _ in range(4):
         src.gate = type(src.gate)(src.name)  # the next poll comes after the wait (the scheduler waits)
         result = pipeline.poll(src)
-        assert result.error_kind == "unavailable" and store.checkpoint("mastodon:mentions") is None
+        assert result.error_kind == "unavailable" and store.mentions.checkpoint("mastodon:mentions") is None
         messages.append(result.error or "")
     assert "failure 4 in a row" in messages[-1] and "answered 504" in messages[-1]
     src.gate = type(src.gate)(src.name)
@@ -306,8 +306,8 @@ def test_a_hashtag_is_read_forward_under_its_own_checkpoint(
     assert pipeline.poll(mentions).stored == 6
     result = pipeline.poll(hashtag)
     assert (result.stored, result.rejected) == (2, 1)
-    assert store.checkpoint("mastodon:hashtag:tulpair") == "113500000000000203"
-    m = store.get_mention("mastodon", "113500000000000201")
+    assert store.mentions.checkpoint("mastodon:hashtag:tulpair") == "113500000000000203"
+    m = store.mentions.get_mention("mastodon", "113500000000000201")
     assert m.text == "Weer 2 uur vertraging #tulpair, nooit meer" and m.handles == ()
     fake.tagged["tulpair"].append({**fake.tagged["tulpair"][0], "id": "113500000000000204"})
     assert pipeline.poll(hashtag).stored == 1

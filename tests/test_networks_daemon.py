@@ -126,9 +126,9 @@ def test_a_daemon_run_with_every_source_stores_each_post_once_and_sends_only_rea
     assert by_platform(db) == want
     store = Store(db)
     assert_once_each(store, sum(want.values()))
-    assert store.checkpoint("mastodon:mentions") == "400008"
-    assert store.checkpoint("bluesky:mentions") == "2026-11-20T09:07:00.000Z"
-    assert store.checkpoint("replay") is not None and store.checkpoint("x:mentions:Tulpair") is not None
+    assert store.mentions.checkpoint("mastodon:mentions") == "400008"
+    assert store.mentions.checkpoint("bluesky:mentions") == "2026-11-20T09:07:00.000Z"
+    assert store.mentions.checkpoint("replay") is not None and store.mentions.checkpoint("x:mentions:Tulpair") is not None
     store.close()
     assert {s.method for s in fx.seen} == {"GET"} and {s.method for s in m.seen} == {"GET"}
     assert {s.path for s in b.seen if s.method != "GET"} == {"/xrpc/com.atproto.server.createSession"}
@@ -169,7 +169,7 @@ def test_sigkill_and_restart_store_each_mastodon_and_bluesky_post_exactly_once(
     assert restarted.returncode == 0, err[-2000:]
     store = Store(db)
     assert_once_each(store, REPLAY + n + 6 + n + 5)
-    assert store.checkpoint("mastodon:mentions") == str(600_000 + n - 1)
+    assert store.mentions.checkpoint("mastodon:mentions") == str(600_000 + n - 1)
     store.close()
 
 

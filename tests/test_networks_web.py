@@ -30,7 +30,7 @@ def filled(write_config: Callable[..., Path], fakes: tuple[FakeMastodon, FakeBlu
 
 def test_the_queue_names_the_network_and_links_to_the_post_on_it(filled: Settings) -> None:
     with serving(filled) as (base, store):
-        items = {i.platform: i for i in store.list_queue(None)}
+        items = {i.platform: i for i in store.queue.list_queue(None)}
         assert {"mastodon", "bluesky"} <= set(items)
         session = log_in(base, AGENT, AGENT_PASSWORD)
         for platform, name in (("mastodon", "Mastodon"), ("bluesky", "Bluesky")):

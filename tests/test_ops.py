@@ -117,11 +117,11 @@ def test_metrics_show_queue_size_by_status_and_priority_and_the_oldest_unclaimed
     url, store, _ = served
     store.db.execute("update queue_items set created_at = ? where id = 1",
                      [(datetime.now(timezone.utc) - timedelta(minutes=10)).isoformat()])
-    store.claim(2, "ann")
+    store.queue.claim(2, "ann")
     status, body = get(url + "/metrics")
     assert status == 200
     got = samples(body)
-    for (s, p), n in store.queue_counts().items():
+    for (s, p), n in store.queue.queue_counts().items():
         assert got[("webcare_queue_items", (("priority", p), ("status", s)))] == n
     assert got[("webcare_queue_items", (("priority", "urgent"), ("status", "dismissed")))] == 0
     assert 600 <= got[("webcare_queue_oldest_unclaimed_age_seconds", ())] < 660
@@ -133,10 +133,10 @@ def test_metrics_show_what_the_alerts_watch(served: tuple[str, Store, ServiceSta
     url, store, _ = served
     late = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
     store.db.execute("update queue_items set due_at = ? where id in (1, 2)", [late])
-    urgent_late = sum(1 for i in store.list_queue(None) if i.id in (1, 2) and i.priority == "urgent")
+    urgent_late = sum(1 for i in store.queue.list_queue(None) if i.id in (1, 2) and i.priority == "urgent")
     for _ in range(3):
-        store.record_poll("x:mentions:Tulpair", RuntimeError("503"), "unavailable")
-    store.save_alert(AlertRecord("overdue:urgent", "overdue", "critical", "firing", "1 urgent item past due", "",
+        store.mentions.record_poll("x:mentions:Tulpair", RuntimeError("503"), "unavailable")
+    store.alerts.save_alert(AlertRecord("overdue:urgent", "overdue", "critical", "firing", "1 urgent item past due", "",
                                  first_at=late, last_seen_at=late))
     got = samples(get(url + "/metrics")[1])
     assert got[("webcare_queue_overdue_items", (("priority", "urgent"),))] == urgent_late
@@ -160,11 +160,11 @@ def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callab
     try:
         db = load_settings(config).database_path
         store = Store(db)
-        wait_for(lambda: store.checkpoint("replay") == "12" and store.source_status()[0]["polls"] >= 4)
+        wait_for(lambda: store.mentions.checkpoint("replay") == "12" and store.mentions.source_status()[0].polls >= 4)
         wait_for(lambda: store.db.execute("select count(*) from mentions where state = 'pending'").fetchone()[0] == 0)
-        polls_before = store.source_status()[0]["polls"]
+        polls_before = store.mentions.source_status()[0].polls
         status, body = get(url + "/metrics")
-        polls_after = store.source_status()[0]["polls"]  # the daemon keeps polling (an empty stream) meanwhile
+        polls_after = store.mentions.source_status()[0].polls  # the daemon keeps polling (an empty stream) meanwhile
         health_status, _ = get(url + "/healthz")
         # The same endpoints on the web app's port, without a login.
         web_health, web_report = get(web.group(1) + "/healthz")
@@ -178,10 +178,10 @@ def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callab
     got = samples(body)
     db_ = store.db
     replay = (("source", "replay"),)
-    assert got[("webcare_mentions_fetched_total", replay)] == store.count_mentions() == 10
+    assert got[("webcare_mentions_fetched_total", replay)] == store.mentions.count_mentions() == 10
     assert got[("webcare_mentions_stored_total", replay)] == 10
     assert got[("webcare_mentions_rejected_total", replay)] == db_.execute("select count(*) from rejects").fetchone()[0] == 2
-    counts = store.outcome_counts()
+    counts = store.decisions.outcome_counts()
     assert got[("webcare_mentions_filtered_total", ())] == counts.pop("filtered")
     for label, n in counts.items():
         assert got[("webcare_mentions_classified_total", (("label", label),))] == n
@@ -191,7 +191,7 @@ def test_metrics_scraped_after_a_daemon_run_match_the_store(write_config: Callab
     assert got[("webcare_classification_seconds_count", ())] == sum(counts.values())
     # A poll in progress is already in the store (record_poll) but not yet counted (observe_poll).
     assert polls_before - 1 <= got[("webcare_polls_total", replay)] <= polls_after
-    for (s, p), n in store.queue_counts().items():
+    for (s, p), n in store.queue.queue_counts().items():
         assert got[("webcare_queue_items", (("priority", p), ("status", s)))] == n
     assert got[("webcare_scheduler_up", ())] == 1
     store.close()
@@ -234,7 +234,7 @@ def test_backup_is_a_consistent_copy_and_refuses_to_overwrite(settings: Settings
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"backed up {settings.database_path} to {target} (")
     copy = Store(target)
-    assert copy.count_mentions() == 10 and copy.checkpoint("replay") == "12"
+    assert copy.mentions.count_mentions() == 10 and copy.mentions.checkpoint("replay") == "12"
     copy.close()
     again = CliRunner().invoke(main, ["--config", config, "db", "backup", str(target)])
     assert (again.exit_code, again.output) == (1, f"Error: {target}: already exists; give a new file name or remove it first\n")
@@ -274,16 +274,16 @@ def test_purge_blanks_old_texts_keeps_counts_and_open_queue_items(settings: Sett
         else:
             assert (text, raw) == ("", "{}") and purged_at
     assert store.db.execute("select count(*) from rejects where raw != ''").fetchone()[0] == 0
-    assert store.outcome_counts() and sum(store.outcome_counts().values()) == 10
+    assert store.decisions.outcome_counts() and sum(store.decisions.outcome_counts().values()) == 10
     store.close()
 
 
 def test_forget_erases_one_persons_data_and_audits_that_not_what(settings: Settings) -> None:
     store = run_pipeline(settings, ServiceState())
-    item = store.list_queue()[0]
+    item = store.queue.list_queue()[0]
     handle = item.author_handle
-    store.claim(item.id, "ann")
-    store.mark_wrongly_routed(item.id, "ann", "about")
+    store.queue.claim(item.id, "ann")
+    store.queue.mark_wrongly_routed(item.id, "ann", "about")
     theirs = store.db.execute("select count(*) from mentions where lower(author_handle) = lower(?)",
                               [handle]).fetchone()[0]
     result = CliRunner().invoke(main, ["--config", str(settings.base_dir / "config.yaml"), "forget",
@@ -299,7 +299,7 @@ def test_forget_erases_one_persons_data_and_audits_that_not_what(settings: Setti
     last = db.execute("select actor, action, platform, mention_id, detail from audit_log order by id desc limit 1").fetchone()
     assert last == ("dpo", "forget", None, None, json.dumps({"mentions": theirs}))
     assert handle.lower() not in Path(store.path).read_bytes().decode("latin-1").lower()
-    assert store.count_mentions() == 10 - theirs
+    assert store.mentions.count_mentions() == 10 - theirs
     store.close()
 
 
@@ -327,7 +327,7 @@ def test_a_once_run_with_another_config_on_the_same_database_leaves_the_daemons_
         proc.communicate(timeout=30)
     assert once.returncode == 1 and "poll of x:mentions:Tulpair failed: unavailable: " in once.stderr
     store = Store(load_settings(config).database_path)
-    assert {r["source"]: r["polls"] for r in store.source_status()} == {"replay": 2, "x:mentions:Tulpair": 1}
+    assert {r.source: r.polls for r in store.mentions.source_status()} == {"replay": 2, "x:mentions:Tulpair": 1}
     store.close()
     assert before[0] == after[0] == 200
     assert json.loads(after[1])["sources"] == json.loads(before[1])["sources"]

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
-from sqlite_utils import Database
+from sqlite_utils import Database as SqliteDatabase
 from web_support import AGENT, AGENT_PASSWORD, fill, log_in
 
 from bot.config.settings import load_settings
 from bot.mention import Author, Mention
 from bot.ops.app import wsgi_app
 from bot.ops.state import ServiceState
-from bot.store import Outcome, Store
+from bot.store import MIGRATION_SETS, Database, Outcome, Store
 from bot.web import WebServer
 
 LARGE = ("mentions", "decisions", "queue_items", "audit_log", "feedback")
@@ -29,15 +29,15 @@ _SCAN = re.compile(r"^SCAN (\w+)( USING)?")
 _LIMIT = re.compile(r"\blimit\b", re.IGNORECASE)
 
 
-class TracedStore(Store):
-    """The store, noting every statement each of its connections runs (SQLite's own trace hook)."""
+class TracedDatabase(Database):
+    """The store's database, noting every statement each of its connections runs (SQLite's own trace hook)."""
 
     def __init__(self, path: Path) -> None:
         self.statements: list[str] = []
-        super().__init__(path)
+        super().__init__(path, MIGRATION_SETS)
 
     @property
-    def db(self) -> Database:
+    def db(self) -> SqliteDatabase:
         db = super().db
         if not getattr(self._local, "traced", False):
             db.conn.set_trace_callback(self.statements.append)
@@ -76,14 +76,15 @@ def full_scans(path: Path, statements: list[str]) -> list[str]:
 def test_no_page_or_hot_path_scans_a_large_table(write_config: Callable[..., Path]) -> None:
     settings = load_settings(write_config())
     fill(write_config())
-    store = TracedStore(settings.database_path)
+    traced = TracedDatabase(settings.database_path)
+    store = Store(traced)
     state = ServiceState()
     ops = wsgi_app(store, state)
     server = WebServer(store, lambda: settings, mounts={"/healthz": ops, "/metrics": ops}).start()
     try:
         base = server.address
         agent = log_in(base, AGENT, AGENT_PASSWORD)
-        item = store.list_queue("new", limit=1)[0]
+        item = store.queue.list_queue("new", limit=1)[0]
         today = datetime.now(timezone.utc).date()
         pages = [
             "/queue", "/queue/items", "/queue?page=2", "/queue?status=all&page=3", "/queue?assignee=me",
@@ -102,19 +103,19 @@ def test_no_page_or_hot_path_scans_a_large_table(write_config: Callable[..., Pat
             r = agent.post(f"{base}/items/{item.id}/{action}", data={"csrf_token": token.group(1), "note": "called"},
                            headers={"HX-Request": "true"}, timeout=30)
             assert r.status_code == 200, action
-        served = list(store.statements)
+        served = list(traced.statements)
     finally:
         server.stop()
     # The hot paths outside the web app: ingest (store, decide, queue), why, retention and forget.
-    store.statements.clear()
-    store.store_batch("bench", [Mention("x", "900001", "@Tulpair hallo?", Author("9", "nieuw"),
+    traced.statements.clear()
+    store.mentions.store_batch("bench", [Mention("x", "900001", "@Tulpair hallo?", Author("9", "nieuw"),
                                         datetime.now(timezone.utc), lang="nl")], "900001")
-    for m in store.pending_mentions():
-        store.recent_contacts(m.platform, m.author.handle)
-        store.record_outcome(m, Outcome("queued", label="queue", priority="high",
+    for m in store.mentions.pending_mentions():
+        store.conversations.recent_contacts(m.platform, m.author.handle)
+        store.decisions.record_outcome(m, Outcome("queued", label="queue", priority="high",
                                         due_at=datetime.now(timezone.utc) + timedelta(hours=1)))
-    store.why(item.platform, item.mention_id)
-    store.purge_older_than(30)
+    store.decisions.why(item.platform, item.mention_id)
+    store.care.purge_older_than(30)
     # Not checked: forget reads every stored post for the ones that name the person (a rare request, a full
     # pass by design).
     store.close()
@@ -123,7 +124,7 @@ def test_no_page_or_hot_path_scans_a_large_table(write_config: Callable[..., Pat
     # the queue's index whole, once per page view (the list itself still stops at its page).
     known = "select count(*) from queue_items q cross join mentions m on m.platform = q.platform and m.id = " \
             "q.mention_id where m.lang = 'nl'"
-    assert [s for s in full_scans(settings.database_path, served + store.statements) if not s.endswith(known)] == []
+    assert [s for s in full_scans(settings.database_path, served + traced.statements) if not s.endswith(known)] == []
 
 
 def test_the_check_itself_sees_a_full_scan(tmp_path: Path) -> None:

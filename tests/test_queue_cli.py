@@ -29,8 +29,8 @@ def queued_store(config: Path, n: int, text: str = "@Tulpair waar is mijn koffer
         body = text.format(i=i)
         m = Mention("x", str(i), body, Author(str(i), f"user{i}"), datetime(2026, 11, 20, tzinfo=timezone.utc),
                     handles=find_handles(body))
-        store.store_batch("replay", [m], str(i))
-        store.record_outcome(m, Outcome("queued", label="queue", priority="normal", reasons=("asks a question",)))
+        store.mentions.store_batch("replay", [m], str(i))
+        store.decisions.record_outcome(m, Outcome("queued", label="queue", priority="normal", reasons=("asks a question",)))
     return store
 
 
@@ -65,12 +65,12 @@ def test_another_agent_cannot_release_or_resolve_a_claimed_item(write_config: Ca
     # Issue 17, item 11: any agent could release or resolve another agent's claim.
     config = write_config()
     store = queued_store(config, 1)
-    store.claim(1, "ann")
+    store.queue.claim(1, "ann")
     refused = "Error: queue item 1 is claimed by ann; only ann can {} it (a lead can take it over first)\n"
     assert run(config, "queue", "release", "1", "--agent", "bob") == (1, refused.format("release"))
     assert run(config, "queue", "resolve", "1", "--agent", "bob") == (1, refused.format("resolve"))
     assert run(config, "queue", "dismiss", "1", "--reason", "done", "--agent", "bob") == (1, refused.format("dismiss"))
-    assert store.get_item(1).status.value == "claimed"
+    assert store.queue.get_item(1).status.value == "claimed"
     assert run(config, "queue", "resolve", "1", "--agent", "ann") == (0, "#1 resolved by ann\n")
     code, out = run(config, "queue", "show", "1")
     assert out.splitlines()[0] == "#1 x:1  resolved by ann"
@@ -98,7 +98,7 @@ def test_show_prints_the_conversation_due_time_and_history(write_config: Callabl
     store = queued_store(config, 1)
     later = datetime.now(timezone.utc) + timedelta(minutes=12, seconds=30)
     store.db.execute("update queue_items set due_at = ?", [later.isoformat(timespec="microseconds")])
-    store.claim(1, "ann")
+    store.queue.claim(1, "ann")
     code, out = run(config, "queue", "show", "1")
     assert code == 0
     assert f"priority: normal, due {later:%Y-%m-%d %H:%M} UTC (due in 12m)" in out
@@ -111,7 +111,7 @@ def test_export_writes_the_queue_as_csv_safe_for_spreadsheets(write_config: Call
                                                                tmp_path: Path) -> None:
     config = write_config()
     store = queued_store(config, 2, "=HYPERLINK(\"http://evil\") @Tulpair waar is mijn koffer? #{i}")
-    store.claim(2, "ann")
+    store.queue.claim(2, "ann")
     code, out = run(config, "queue", "export")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
@@ -128,9 +128,9 @@ def test_why_says_when_the_bot_gave_up_on_a_mention(write_config: Callable[..., 
     config = write_config()
     store = Store(load_settings(config).database_path)
     m = Mention("x", "7", "@Tulpair hi", Author("7", "jan"), datetime(2026, 11, 20, tzinfo=timezone.utc))
-    store.store_batch("replay", [m], "1")
+    store.mentions.store_batch("replay", [m], "1")
     for _ in range(MAX_ATTEMPTS):
-        store.mark_failed(m, "TypeError: boom")
+        store.mentions.mark_failed(m, "TypeError: boom")
     code, out = run(config, "why", "x:7")
     assert code == 0
     assert "last error (5 attempts): TypeError: boom" in out
@@ -147,17 +147,17 @@ def test_a_failing_poll_is_recorded_for_health_and_fails_once(write_config: Call
     assert (result.error_kind, result.error) == (
         "error", f"error: replay: cannot read {stream} (No such file or directory); put the file back or fix "
                  "sources.replay.path")
-    [status] = daemon.store.source_status()
-    assert (status["source"], status["last_error_kind"], status["errors"]) == ("replay", "error", 1)
+    [status] = daemon.store.mentions.source_status()
+    assert (status.source, status.last_error_kind, status.errors) == ("replay", "error", 1)
 
 
 def test_release_note_and_wrongly_routed_from_the_terminal(write_config: Callable[..., Path]) -> None:
     config = write_config()
     store = queued_store(config, 2)
-    store.claim(1, "ann")
+    store.queue.claim(1, "ann")
     assert run(config, "queue", "release", "1", "--agent", "ann") == (0, "#1 is back in the queue\n")
     assert run(config, "queue", "note", "1", "called her back", "--agent", "ann") == (0, "#1: note added\n")
-    assert store.get_item(1).note == "ann: called her back"
+    assert store.queue.get_item(1).note == "ann: called her back"
     assert run(config, "queue", "wrong", "2", "--label", "about", "--agent", "ann") == (
         0, "#2 marked wrongly routed (about); thanks, it becomes training feedback\n")
-    assert [(f["kind"], f["label"]) for f in store.feedback()] == [("wrongly_routed", "about")]
+    assert [(f.kind, f.label) for f in store.queue.feedback()] == [("wrongly_routed", "about")]

@@ -42,7 +42,7 @@ def test_healthz_and_metrics_never_show_a_bearer_token_that_x_quotes_in_a_403(
                                    "detail": f"the token {TOKEN} may not read this"}))
     store = Store(settings.database_path)
     state = ServiceState()
-    [source] = build_x_sources(settings, store, client=forward(
+    [source] = build_x_sources(settings, store.x_users, client=forward(
         build_client(settings.sources.x, {"X_BEARER_TOKEN": TOKEN}), fake))
     result = Pipeline(store, lambda: settings, RuleClassifier().load()).poll(source)
     state.metrics.observe_poll(result)

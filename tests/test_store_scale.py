@@ -10,8 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.mention import Author, Mention
-from bot.store import Outcome, Store, schema, schema_ops, schema_web, schema_x
-from bot.store.queue import QueueStore
+from bot.store import Database, Outcome, Store, schema, schema_ops, schema_web, schema_x
 
 NOW = datetime.now(timezone.utc)
 # Noon two days ago: a few minutes either side stay on that day whatever time the test runs.
@@ -31,33 +30,28 @@ def outcome(label: str) -> Outcome:
     return Outcome("not_queued", label=label)
 
 
-def fill(store: QueueStore, labels: list[tuple[int, str, str]]) -> None:
+def fill(store: Store, labels: list[tuple[int, str, str]]) -> None:
     ms = [mention(i, author) for i, author, _ in labels]
-    store.store_batch("replay", ms, None)
+    store.mentions.store_batch("replay", ms, None)
     for m, (_, _, label) in zip(ms, labels):
-        store.record_outcome(m, outcome(label))
+        store.decisions.record_outcome(m, outcome(label))
 
 
 def test_the_first_claim_stays_through_a_release_and_a_new_claim(tmp_path: Path) -> None:
     store = Store(tmp_path / "w.db")
     fill(store, [(1, "jan", "queue")])
-    item = store.list_queue("new")[0].id
-    first = store.claim(item, "arie").first_claimed_at
-    store.release(item, "arie")
-    again = store.claim(item, "bo")
+    item = store.queue.list_queue("new")[0].id
+    first = store.queue.claim(item, "arie").first_claimed_at
+    store.queue.release(item, "arie")
+    again = store.queue.claim(item, "bo")
     assert first and again.first_claimed_at == first and again.claimed_at != first
-    times = store.queue_times(DAY, NOW.date().isoformat())
+    times = store.insights.queue_times(DAY, NOW.date().isoformat())
     assert [t.first_claim_at for t in times] == [first]
 
 
-class _OldStore(QueueStore):
-    """The schema as it was before the scale migrations."""
-
-    migration_sets = [schema.core, schema_ops.ops, schema_web.web, schema_x.x]
-
-
 def test_an_older_database_gets_its_first_claims_and_counts_filled_in(tmp_path: Path) -> None:
-    _OldStore(tmp_path / "w.db").close()
+    # The schema as it was before the scale migrations.
+    Database(tmp_path / "w.db", [schema.core, schema_ops.ops, schema_web.web, schema_x.x]).close()
     # Rows as the code before these migrations wrote them: the first claim only in the audit log.
     db = sqlite_utils.Database(tmp_path / "w.db")
     at = NOON.isoformat()
@@ -77,25 +71,25 @@ def test_an_older_database_gets_its_first_claims_and_counts_filled_in(tmp_path: 
     db.execute("update queue_items set status = 'resolved' where id = 2")
     db.close()
     store = Store(tmp_path / "w.db")
-    assert store.get_item(1).first_claimed_at == first
-    assert store.get_item(2).first_claimed_at is None
+    assert store.queue.get_item(1).first_claimed_at == first
+    assert store.queue.get_item(2).first_claimed_at is None
     # Mention 4 counts once, under its latest decision.
-    assert store.volume_by_day(DAY, DAY) == [(DAY, "about", 2), (DAY, "queue", 2)]
-    assert store.queue_counts() == {("claimed", "high"): 1, ("resolved", "high"): 1}
-    assert store.count_queue("open") == 1 and store.count_queue(None) == 2
-    assert store.recent_contacts("x", "JAN") == 2  # the author kept on the items, matched case-blind
-    assert store.recent_contacts("x", "JAN", days=1) == 0
+    assert store.insights.volume_by_day(DAY, DAY) == [(DAY, "about", 2), (DAY, "queue", 2)]
+    assert store.queue.queue_counts() == {("claimed", "high"): 1, ("resolved", "high"): 1}
+    assert store.queue.count_queue("open") == 1 and store.queue.count_queue(None) == 2
+    assert store.conversations.recent_contacts("x", "JAN") == 2  # the author kept on the items, matched case-blind
+    assert store.conversations.recent_contacts("x", "JAN", days=1) == 0
 
 
 def test_day_counts_follow_a_re_decision_and_forget_but_not_retention(tmp_path: Path) -> None:
     store = Store(tmp_path / "w.db")
     fill(store, [(1, "jan", "about"), (2, "jan", "irrelevant"), (3, "kim", "about"), (4, "kim", "queue")])
-    store.record_outcome(mention(2, "jan"), outcome("about"))  # re-decided: it moves, it is not added
-    assert store.volume_by_day(DAY, DAY) == [(DAY, "about", 3), (DAY, "queue", 1)]
-    store.purge_older_than(1)  # texts go, counts stay
-    assert store.volume_by_day(DAY, DAY) == [(DAY, "about", 3), (DAY, "queue", 1)]
-    assert store.forget_author("@KIM", "privacy").mentions == 2
-    assert store.volume_by_day(DAY, DAY) == [(DAY, "about", 2)]
+    store.decisions.record_outcome(mention(2, "jan"), outcome("about"))  # re-decided: it moves, it is not added
+    assert store.insights.volume_by_day(DAY, DAY) == [(DAY, "about", 3), (DAY, "queue", 1)]
+    store.care.purge_older_than(1)  # texts go, counts stay
+    assert store.insights.volume_by_day(DAY, DAY) == [(DAY, "about", 3), (DAY, "queue", 1)]
+    assert store.care.forget_author("@KIM", "privacy").mentions == 2
+    assert store.insights.volume_by_day(DAY, DAY) == [(DAY, "about", 2)]
     store.close()
     db = sqlite_utils.Database(tmp_path / "w.db")
     # Nothing left counting kim; an emptied count stays at zero, its change counter moved on.
@@ -106,42 +100,42 @@ def test_day_counts_follow_a_re_decision_and_forget_but_not_retention(tmp_path: 
 def test_queue_counts_follow_every_transition_and_forget(tmp_path: Path) -> None:
     store = Store(tmp_path / "w.db")
     fill(store, [(i, "jan" if i < 3 else "kim", "queue") for i in range(1, 6)])
-    a, b, c, d, e = (i.id for i in store.list_queue("new", limit=10))
-    store.claim(a, "arie")
-    store.resolve(b, "arie")
-    store.dismiss(c, "arie", "spam")
-    store.mark_wrongly_routed(d, "arie", "about")
-    store.claim(e, "bo")
-    store.release(e, "bo")
-    assert store.queue_counts() == {("claimed", "high"): 1, ("resolved", "high"): 1, ("dismissed", "high"): 2,
+    a, b, c, d, e = (i.id for i in store.queue.list_queue("new", limit=10))
+    store.queue.claim(a, "arie")
+    store.queue.resolve(b, "arie")
+    store.queue.dismiss(c, "arie", "spam")
+    store.queue.mark_wrongly_routed(d, "arie", "about")
+    store.queue.claim(e, "bo")
+    store.queue.release(e, "bo")
+    assert store.queue.queue_counts() == {("claimed", "high"): 1, ("resolved", "high"): 1, ("dismissed", "high"): 2,
                                     ("new", "high"): 1}
-    assert (store.count_queue("open"), store.count_queue("dismissed"), store.count_queue(None, "high"),
-            store.count_queue(None, "low")) == (2, 2, 5, 0)
-    assert (store.recent_contacts("x", "Jan"), store.recent_contacts("x", "KIM"), store.recent_contacts("y", "kim")) \
+    assert (store.queue.count_queue("open"), store.queue.count_queue("dismissed"), store.queue.count_queue(None, "high"),
+            store.queue.count_queue(None, "low")) == (2, 2, 5, 0)
+    assert (store.conversations.recent_contacts("x", "Jan"), store.conversations.recent_contacts("x", "KIM"), store.conversations.recent_contacts("y", "kim")) \
         == (2, 3, 0)
-    store.forget_author("jan", "privacy")
-    assert store.queue_counts() == {("dismissed", "high"): 2, ("new", "high"): 1}
-    assert store.count_queue(None) == len(store.list_queue(None, limit=100)) == 3
+    store.care.forget_author("jan", "privacy")
+    assert store.queue.queue_counts() == {("dismissed", "high"): 2, ("new", "high"): 1}
+    assert store.queue.count_queue(None) == len(store.queue.list_queue(None, limit=100)) == 3
 
 
 def test_lists_cut_a_huge_text_in_sql_and_keep_its_whole_length(tmp_path: Path) -> None:
     store = Store(tmp_path / "w.db")
     huge = "@Tulpair " + "koffer\x00kwijt é " * 20_000  # a NUL stops SQLite's own text functions
-    store.store_batch("replay", [mention(1, text=huge), mention(2, text=huge)], None)
-    store.record_outcome(mention(1, text=huge), outcome("queue"))
-    store.record_outcome(mention(2, text=huge), outcome("about"))
-    listed = store.list_queue("open", cut=100)[0]
+    store.mentions.store_batch("replay", [mention(1, text=huge), mention(2, text=huge)], None)
+    store.decisions.record_outcome(mention(1, text=huge), outcome("queue"))
+    store.decisions.record_outcome(mention(2, text=huge), outcome("about"))
+    listed = store.queue.list_queue("open", cut=100)[0]
     assert (listed.text, listed.text_length) == (huge[:100], len(huge))
-    assert store.get_item(listed.id).text == huge
-    found = store.search_left_out("koffer", cut=100)[0]
+    assert store.queue.get_item(listed.id).text == huge
+    found = store.insights.search_left_out("koffer", cut=100)[0]
     assert (found.text, found.text_length) == (huge[:100], len(huge))
-    assert store.list_queue("open")[0].text == huge  # uncut unless asked (the CLI's --json)
+    assert store.queue.list_queue("open")[0].text == huge  # uncut unless asked (the CLI's --json)
 
 
 def test_a_short_text_with_a_nul_is_listed_whole(tmp_path: Path) -> None:
     store = Store(tmp_path / "w.db")
     text = "@Tulpair nul\x00 in het midden"
-    store.store_batch("replay", [mention(1, text=text)], None)
-    store.record_outcome(mention(1, text=text), outcome("queue"))
-    item = store.list_queue("open", cut=2000)[0]
+    store.mentions.store_batch("replay", [mention(1, text=text)], None)
+    store.decisions.record_outcome(mention(1, text=text), outcome("queue"))
+    item = store.queue.list_queue("open", cut=2000)[0]
     assert (item.text, item.text_length) == (text, len(text))

@@ -31,7 +31,7 @@ def web(write_config: Callable[..., Path]) -> Iterator[tuple[str, Store]]:
 
 
 def _item_of(store: Store, text: str) -> int:
-    return next(i.id for i in store.list_queue(None) if text in i.text)
+    return next(i.id for i in store.queue.list_queue(None) if text in i.text)
 
 
 def test_every_page_but_login_redirects_a_stranger(web: tuple[str, Store]) -> None:
@@ -75,7 +75,7 @@ def test_a_post_without_the_csrf_token_is_refused(web: tuple[str, Store]) -> Non
     assert CSRF_REFUSED in r.text
     r = session.post(f"{base}/items/{item}/claim", data={"csrf_token": "forged"}, timeout=10)
     assert r.status_code == 400
-    assert store.get_item(item).status.value == "new"
+    assert store.queue.get_item(item).status.value == "new"
 
 
 def test_an_agent_cannot_reach_user_management(web: tuple[str, Store]) -> None:
@@ -89,7 +89,7 @@ def test_an_agent_cannot_reach_user_management(web: tuple[str, Store]) -> None:
     r = session.post(f"{base}/users", timeout=10,
                      data={"csrf_token": csrf_token(page), "name": "mallory", "role": "lead", "password": "x" * 12})
     assert r.status_code == 403
-    assert [u.name for u in store.list_users()] == [AGENT, AGENT2, LEAD]
+    assert [u.name for u in store.users.list_users()] == [AGENT, AGENT2, LEAD]
 
 
 def test_a_lead_adds_a_user_who_can_then_log_in(web: tuple[str, Store]) -> None:
@@ -99,7 +99,7 @@ def test_a_lead_adds_a_user_who_can_then_log_in(web: tuple[str, Store]) -> None:
     r = session.post(f"{base}/users", data={"csrf_token": token, "name": "nina", "role": "agent",
                                              "password": "nina-password"}, timeout=10)
     assert "Added nina (agent)." in r.text
-    assert store.get_user("nina").password_hash.startswith("$argon2id$")
+    assert store.users.get_user("nina").password_hash.startswith("$argon2id$")
     log_in(base, "nina", "nina-password")
 
 
@@ -123,7 +123,7 @@ def test_two_concurrent_claims_give_one_winner(web: tuple[str, Store]) -> None:
         t.join()
     codes = sorted(a.status_code for a in answers.values())
     assert codes == [200, 409]
-    winner = store.get_item(item).assignee
+    winner = store.queue.get_item(item).assignee
     assert winner in (AGENT, AGENT2)
     loser = next(a for a in answers.values() if a.status_code == 409)
     assert f"queue item {item} is claimed by {winner}; cannot claim it" in loser.text
@@ -139,8 +139,8 @@ def test_wrongly_routed_with_the_right_label_becomes_feedback(web: tuple[str, St
     item = _item_of(store, "booking gone")
     r = session.post(f"{base}/items/{item}/wrong", data={"csrf_token": token, "label": "irrelevant"}, timeout=10)
     assert r.status_code == 200
-    assert store.get_item(item).status.value == "dismissed"
-    assert [(f["kind"], f["label"], f["agent"]) for f in store.feedback()] == [("wrongly_routed", "irrelevant", AGENT)]
+    assert store.queue.get_item(item).status.value == "dismissed"
+    assert [(f.kind, f.label, f.agent) for f in store.queue.feedback()] == [("wrongly_routed", "irrelevant", AGENT)]
 
 
 def test_dismiss_without_a_reason_is_refused_with_a_message(web: tuple[str, Store]) -> None:
@@ -152,14 +152,14 @@ def test_dismiss_without_a_reason_is_refused_with_a_message(web: tuple[str, Stor
                      headers={"HX-Request": "true"}, timeout=10)
     assert r.status_code == 409
     assert "a dismissal needs a reason" in r.text
-    assert store.get_item(item).status.value == "new"
+    assert store.queue.get_item(item).status.value == "new"
 
 
 def test_search_finds_a_left_out_mention_and_moves_it_to_the_queue(web: tuple[str, Store]) -> None:
     base, store = web
     session = log_in(base, AGENT, AGENT_PASSWORD)
-    left_out = store.search_left_out()
-    assert left_out and all(not store.list_queue(None) or m.key not in {i.key for i in store.list_queue(None)}
+    left_out = store.insights.search_left_out()
+    assert left_out and all(not store.queue.list_queue(None) or m.key not in {i.key for i in store.queue.list_queue(None)}
                             for m in left_out)
     target = left_out[0]
     word = max(target.text.split(), key=len)
@@ -173,10 +173,10 @@ def test_search_finds_a_left_out_mention_and_moves_it_to_the_queue(web: tuple[st
         "csrf_token": csrf_token(page), "platform": target.platform, "mention_id": target.mention_id,
         "priority": "high"})
     assert f"Moved {target.key} to the queue as item #" in r.text
-    moved = next(i for i in store.list_queue(None) if i.key == target.key)
+    moved = next(i for i in store.queue.list_queue(None) if i.key == target.key)
     assert moved.priority == "high" and moved.due_at
-    assert ("moved_to_queue", "queue") in [(f["kind"], f["label"]) for f in store.feedback()]
-    assert target.key not in {m.key for m in store.search_left_out()}
+    assert ("moved_to_queue", "queue") in [(f.kind, f.label) for f in store.queue.feedback()]
+    assert target.key not in {m.key for m in store.insights.search_left_out()}
 
 
 def test_listening_and_stats_pages_draw_their_charts(web: tuple[str, Store]) -> None:
@@ -246,8 +246,8 @@ def test_user_add_hashes_the_password_and_refuses_clear_mistakes(write_config: C
     assert [line.split()[:2] for line in listed.output.splitlines()] == [["ann", "lead"], ["cas", "agent"]]
     store = Store(Path(config).parent / "webcare.db")
     try:
-        assert store.get_user("ann").password_hash.startswith("$argon2id$")
-        assert "long-enough" not in store.get_user("ann").password_hash
+        assert store.users.get_user("ann").password_hash.startswith("$argon2id$")
+        assert "long-enough" not in store.users.get_user("ann").password_hash
     finally:
         store.close()
 
@@ -277,12 +277,12 @@ def test_control_and_hidden_characters_show_as_symbols_in_every_place(write_conf
              _post("3003", f"nooit meer Tulp Air {HIDDEN}", lang="nl")]
     for base, store in _serve_posts(write_config, tmp_path, posts):
         session = log_in(base, AGENT, AGENT_PASSWORD)
-        item = next(i.id for i in store.list_queue(None) if i.mention_id == "3002")
+        item = next(i.id for i in store.queue.list_queue(None) if i.mention_id == "3002")
         token = csrf_token(session.get(f"{base}/queue", timeout=10).text)
         r = session.post(f"{base}/items/{item}/note", data={"csrf_token": token, "note": f"agent {HIDDEN}"},
                          timeout=10)
         assert r.status_code == 200
-        assert store.get_item(item).note == f"{AGENT}: agent {HIDDEN}"  # stored as it came
+        assert store.queue.get_item(item).note == f"{AGENT}: agent {HIDDEN}"  # stored as it came
         for page in (f"/queue?item={item}", f"/items/{item}", f"/items/{item}/pane"):
             html = session.get(base + page, timeout=10).text
             assert f"why is my booking gone? {HIDDEN_SHOWN}</p>" in html, page
@@ -295,7 +295,7 @@ def test_control_and_hidden_characters_show_as_symbols_in_every_place(write_conf
         assert "<b class=\"author\">@ev&lt;U+200B&gt;il</b>" in row and "bell␇ nul␀ esc␛[31m" in row
         assert not set(row) & set("\x00\x07\x1b\u202e\u200b")
         # The same author's public "nooit meer" joined their open item; its text shows the same way there.
-        first = next(i.id for i in store.list_queue(None) if i.mention_id == "3001")
+        first = next(i.id for i in store.queue.list_queue(None) if i.mention_id == "3001")
         assert f"nooit meer Tulp Air {HIDDEN_SHOWN}</p>" in session.get(f"{base}/items/{first}", timeout=10).text
 
 
@@ -308,7 +308,7 @@ def test_a_huge_post_is_cut_in_lists_and_shown_whole_on_its_own_page(write_confi
     posts = [_post("3101", huge), _post("3102", left_out, handle="iemand", lang="nl")]
     for base, store in _serve_posts(write_config, tmp_path, posts):
         session = log_in(base, AGENT, AGENT_PASSWORD)
-        item = next(i.id for i in store.list_queue(None) if i.mention_id == "3101")
+        item = next(i.id for i in store.queue.list_queue(None) if i.mention_id == "3101")
         cut = f"{huge[:2000]}… ({len(huge) - 2000:,} more characters)</p>"
         row = f'<span class="first">{huge[:159]}…</span>'
         for page in ("/queue", "/queue/items", f"/queue?item={item}", f"/items/{item}/pane"):
@@ -362,7 +362,7 @@ def test_numbers_and_days_out_of_range_get_a_message_not_a_server_error(web: tup
     assert 'name="since" value="2026-13-45"' in r.text and 'value="booking"' in r.text  # kept, to be corrected
     assert "the bot left out" not in r.text
     assert session.get(f"{base}/search", params={"since": "2026-11-20", "page": "1"}, timeout=10).status_code == 200
-    assert store.get_item(_item_of(store, "booking gone")).status.value == "new"
+    assert store.queue.get_item(_item_of(store, "booking gone")).status.value == "new"
 
 
 def test_the_queue_pages_through_every_item_and_keeps_the_filters(write_config: Callable[..., Path],
@@ -370,8 +370,8 @@ def test_the_queue_pages_through_every_item_and_keeps_the_filters(write_config: 
     posts = [_post(str(4000 + n), f"@Tulpair why is my booking {n} gone?", handle=f"reiziger{n}") for n in range(230)]
     posts.append(_post("4999", "@Tulpair mijn koffer is niet aangekomen, waar is mijn boeking?", lang="nl"))
     for base, store in _serve_posts(write_config, tmp_path, posts):
-        english = store.list_queue("open", lang="en", limit=1000)
-        assert len(english) == 230 and store.count_queue("open") == 231
+        english = store.queue.list_queue("open", lang="en", limit=1000)
+        assert len(english) == 230 and store.queue.count_queue("open") == 231
         session = log_in(base, AGENT, AGENT_PASSWORD)
         seen: list[int] = []
         html = session.get(f"{base}/queue", params={"lang": "en"}, timeout=10).text
@@ -411,7 +411,7 @@ def test_a_closed_item_is_shown_and_found_by_who_closed_it(web: tuple[str, Store
     assert f'id="row-{item}"' in by_closer
     by_claimer = claimer.get(f"{base}/queue", params={"status": "dismissed", "assignee": "me"}, timeout=10).text
     assert f'id="row-{item}"' not in by_claimer
-    assert (store.get_item(item).assignee, store.get_item(item).closed_by) == (None, AGENT2)
+    assert (store.queue.get_item(item).assignee, store.queue.get_item(item).closed_by) == (None, AGENT2)
 
 
 def test_another_agents_claim_is_refused_with_409_naming_the_holder(web: tuple[str, Store]) -> None:
@@ -430,7 +430,7 @@ def test_another_agents_claim_is_refused_with_409_naming_the_holder(web: tuple[s
                            timeout=10)
             assert r.status_code == 409, (action, htmx)
             assert refused % ("dismiss" if action == "wrong" else action) in r.text.replace("&#39;", "'")
-    assert (store.get_item(item).status.value, store.get_item(item).assignee) == ("claimed", AGENT)
+    assert (store.queue.get_item(item).status.value, store.queue.get_item(item).assignee) == ("claimed", AGENT)
     pane = other.get(f"{base}/items/{item}/pane", timeout=10).text
     assert f'<span class="held">Claimed by <b>{AGENT}</b></span>' in pane
     assert 'data-key="r"' not in pane and "Take over" not in pane  # no resolve for others; take-over is a lead's
@@ -445,7 +445,7 @@ def test_another_agents_claim_is_refused_with_409_naming_the_holder(web: tuple[s
     assert r.status_code == 200 and f"{LEAD}</b>: taken over from {AGENT}</li>" in r.text
     r = lead.post(f"{base}/items/{item}/resolve", data={"csrf_token": token}, headers={"HX-Request": "true"},
                   timeout=10)
-    assert r.status_code == 200 and store.get_item(item).closed_by == LEAD
+    assert r.status_code == 200 and store.queue.get_item(item).closed_by == LEAD
     r = other.post(f"{base}/items/{_item_of(store, 'koffer')}/take-over", data={"csrf_token": other_token},
                    headers={"HX-Request": "true"}, timeout=10)
     assert r.status_code == 403
@@ -458,7 +458,7 @@ def test_a_lead_assigns_and_the_queue_is_searched_and_exported(web: tuple[str, S
     token = csrf_token(lead.get(f"{base}/queue", timeout=10).text)
     r = lead.post(f"{base}/items/{item}/assign", data={"csrf_token": token, "to": AGENT2},
                   headers={"HX-Request": "true"}, timeout=10)
-    assert r.status_code == 200 and store.get_item(item).assignee == AGENT2
+    assert r.status_code == 200 and store.queue.get_item(item).assignee == AGENT2
     html = lead.get(f"{base}/queue", params={"q": "booking gone", "status": "all"}, timeout=10).text
     assert re.findall(r'id="row-(\d+)"', html) == [str(item)]
     assert '<a href="/queue.csv?status=all&amp;priority=&amp;lang=&amp;assignee=&amp;q=booking+gone&amp;author=' \
@@ -472,7 +472,7 @@ def test_a_lead_assigns_and_the_queue_is_searched_and_exported(web: tuple[str, S
 
 def test_the_alerts_and_listening_pages_show_a_firing_spike_as_plain_text(web: tuple[str, Store]) -> None:
     base, store = web
-    store.save_alert(AlertRecord(
+    store.alerts.save_alert(AlertRecord(
         "spike:check-in app", "spike", "warning", "firing", "Rising: 'check-in app', 'app crashes'",
         "14 posts in the last day with 'check-in app'",
         {"terms": [{"term": "check-in app", "posts": 14, "expected": 0.2, "p_value": 1e-20}],

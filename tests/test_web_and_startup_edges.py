@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from bot.config.settings import Settings
-from bot.store import Store, base
+from bot.store import Store, database
 from tests.conftest import webcare
 from tests.web_support import AGENT, AGENT_PASSWORD, csrf_token, fill, log_in, serving
 
@@ -28,7 +28,7 @@ def web(write_config: Callable[..., Path]) -> Iterator[tuple[str, Store]]:
 def test_a_line_break_in_back_or_next_redirects_to_the_queue_instead_of_a_500(web: tuple[str, Store]) -> None:
     base_url, store = web
     session = log_in(base_url, AGENT, AGENT_PASSWORD)
-    item = store.list_queue()[0]
+    item = store.queue.list_queue()[0]
     token = csrf_token(session.get(f"{base_url}/items/{item.id}", timeout=10).text)
     for back in ("/queue\r\nSet-Cookie: x=1", "/queue\nLocation: //evil.example", "/\\evil.example"):
         r = session.post(f"{base_url}/items/{item.id}/note", data={"csrf_token": token, "note": "called back",
@@ -79,7 +79,7 @@ def test_once_with_a_database_locked_by_another_process_prints_a_message(
         """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        monkeypatch.setattr(base, "BUSY_TIMEOUT_SECONDS", 0.5)  # the wait itself is not what is tested
+        monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)  # the wait itself is not what is tested
         assert webcare("--config", str(config), "run", "--once") == 1
     finally:
         holder.communicate("")

@@ -67,7 +67,7 @@ def test_an_agent_works_the_demo_queue_in_the_browser(browser: object, write_con
         page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
         _log_in(page, base, LEAD, LEAD_PASSWORD)
         rows = page.locator("#items li.row")
-        open_items = store.list_queue("open")
+        open_items = store.queue.list_queue("open")
         assert rows.count() == len(open_items) > 8
         assert rows.first.get_attribute("id") == f"row-{open_items[0].id}"  # most urgent first
         # At 1366x768 at least 8 rows are wholly in view without scrolling.
@@ -104,13 +104,13 @@ def test_an_agent_works_the_demo_queue_in_the_browser(browser: object, write_con
         assert _selected(page) == [str(open_items[3].id)]
         _shot(page, "03-actions")
 
-        assert [store.get_item(i.id).status.value for i in open_items[:4]] == ["resolved", "dismissed", "dismissed",
+        assert [store.queue.get_item(i.id).status.value for i in open_items[:4]] == ["resolved", "dismissed", "dismissed",
                                                                             "claimed"]
-        assert store.get_item(open_items[1].id).dismissed_reason == "answered by phone"
-        assert [(f["kind"], f["label"]) for f in store.feedback()] == [("wrongly_routed", "about")]
+        assert store.queue.get_item(open_items[1].id).dismissed_reason == "answered by phone"
+        assert [(f.kind, f.label) for f in store.queue.feedback()] == [("wrongly_routed", "about")]
 
         page.click("nav >> text=Search")
-        left_out = store.search_left_out()
+        left_out = store.insights.search_left_out()
         word = max(left_out[0].text.split(), key=len)
         page.fill("input[name=q]", word)
         page.get_by_role("button", name="Search").click()
@@ -120,7 +120,7 @@ def test_an_agent_works_the_demo_queue_in_the_browser(browser: object, write_con
         _shot(page, "04-search")
         results.first.get_by_role("button", name="Move to queue").click()
         page.locator(".flash", has_text="to the queue as item #").wait_for()
-        assert left_out[0].key in {i.key for i in store.list_queue("open")}
+        assert left_out[0].key in {i.key for i in store.queue.list_queue("open")}
 
         page.click("nav >> text=Listening")
         page.locator("svg[aria-label='Mentions about the brand per day'] rect").first.wait_for()
@@ -139,7 +139,7 @@ def test_the_keyboard_keeps_one_selection_and_skips_closed_items(browser: object
     with serving(settings) as (base, store):
         page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
         _log_in(page, base, AGENT, AGENT_PASSWORD)
-        ids = [str(i.id) for i in store.list_queue("open")]
+        ids = [str(i.id) for i in store.queue.list_queue("open")]
         page.keyboard.press("/")  # focuses the queue's search box, on this page
         assert page.evaluate("document.activeElement.id") == "q" and "/queue" in page.url
         page.keyboard.press("Escape")
@@ -158,7 +158,7 @@ def test_the_keyboard_keeps_one_selection_and_skips_closed_items(browser: object
         page.keyboard.press("Enter")
         page.locator("#pane-item .note", has_text="called her back").wait_for()
         assert _selected(page) == [ids[1]]
-        assert store.get_item(int(ids[1])).note == f"{AGENT}: called her back"
+        assert store.queue.get_item(int(ids[1])).note == f"{AGENT}: called her back"
         page.keyboard.press("d")
         page.keyboard.type("answered by phone")
         page.keyboard.press("Enter")
@@ -172,7 +172,7 @@ def test_the_keyboard_keeps_one_selection_and_skips_closed_items(browser: object
         assert _selected(page) == [ids[2]]
         page.keyboard.press("r")
         page.locator(f"#row-{ids[2]}.closed").wait_for()
-        assert store.get_item(int(ids[2])).closed_by == AGENT
+        assert store.queue.get_item(int(ids[2])).closed_by == AGENT
         page.keyboard.press("k")  # back over two closed items to the first
         page.locator(f"#pane-item[data-id='{ids[0]}']").wait_for()
         assert _selected(page) == [ids[0]]
@@ -183,8 +183,8 @@ def test_another_agents_claim_is_shown_held_and_a_lead_takes_it_over(browser: ob
                                                                     write_config: Callable[..., Path]) -> None:
     settings = fill(write_config(stream=THREAD))
     with serving(settings) as (base, store):
-        [item] = [i for i in store.list_queue("open") if i.author_handle == "marieke"]
-        store.claim(item.id, AGENT2)
+        [item] = [i for i in store.queue.list_queue("open") if i.author_handle == "marieke"]
+        store.queue.claim(item.id, AGENT2)
         page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
         _log_in(page, base, AGENT, AGENT_PASSWORD)
         page.locator(f"#row-{item.id}").click()
@@ -194,7 +194,7 @@ def test_another_agents_claim_is_shown_held_and_a_lead_takes_it_over(browser: ob
         assert pane.get_by_role("button", name="Resolve").count() == 0
         page.keyboard.press("r")  # nothing to press: the item stays with its holder
         page.keyboard.press("u")
-        assert store.get_item(item.id).assignee == AGENT2
+        assert store.queue.get_item(item.id).assignee == AGENT2
         _shot(page, "15-held-by-another")
         page.close()
 
@@ -207,7 +207,7 @@ def test_another_agents_claim_is_shown_held_and_a_lead_takes_it_over(browser: ob
         page.locator(f"#row-{item.id} .holder", has_text=LEAD).wait_for()
         page.keyboard.press("r")
         page.locator(f"#row-{item.id}.closed").wait_for()
-        assert store.get_item(item.id).closed_by == LEAD
+        assert store.queue.get_item(item.id).closed_by == LEAD
         _shot(page, "16-taken-over")
         page.close()
 
@@ -219,7 +219,7 @@ def test_a_customer_thread_is_one_item_with_its_conversation(browser: object,
         page = browser.new_page(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
         _log_in(page, base, AGENT, AGENT_PASSWORD)
         assert page.locator("#items li.row").count() == 2
-        [item] = [i for i in store.list_queue("open") if i.author_handle == "marieke"]
+        [item] = [i for i in store.queue.list_queue("open") if i.author_handle == "marieke"]
         row = page.locator(f"#row-{item.id}")
         assert row.locator(".msgs").inner_text() == "5"
         row.click()
@@ -239,7 +239,7 @@ def test_the_workspace_fits_a_phone_screen(browser: object, write_config: Callab
     with serving(settings) as (base, store):
         page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
         _log_in(page, base, LEAD, LEAD_PASSWORD)
-        item = store.list_queue("open")[0].id
+        item = store.queue.list_queue("open")[0].id
         for path, name in [("/queue", "10-phone-queue"), (f"/items/{item}", "11-phone-item"),
                            ("/stats", "12-phone-stats"), ("/search", "13-phone-search"),
                            ("/listening", "14-phone-listening")]:
@@ -269,7 +269,7 @@ def test_a_script_in_a_post_is_shown_as_text_and_never_runs(browser: object,
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         _log_in(page, base, AGENT, AGENT_PASSWORD)
-        hostile = next(i for i in store.list_queue(None) if "<script>" in i.text)
+        hostile = next(i for i in store.queue.list_queue(None) if "<script>" in i.text)
         page.locator(f"#row-{hostile.id}").click()
         page.locator(f"#pane-item[data-id='{hostile.id}']").wait_for()
         text = page.locator("#pane-item .text").first.inner_text()

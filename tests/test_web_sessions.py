@@ -35,7 +35,7 @@ def is_logged_in(session: requests.Session, base: str) -> bool:
 def test_a_cookie_copied_before_logout_no_longer_loads_the_queue_or_posts_a_note(web: tuple[str, Store]) -> None:
     base, store = web
     session = log_in(base, AGENT, AGENT_PASSWORD)
-    item = store.list_queue()[0]
+    item = store.queue.list_queue()[0]
     page = session.get(f"{base}/items/{item.id}", timeout=10).text
     token = csrf_token(page)
     thief = copy_of(session)

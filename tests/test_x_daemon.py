@@ -86,9 +86,9 @@ def test_daemon_survives_a_burst_of_failures_and_stores_every_mention_once(
     assert {r[0] for r in rows} == ids | {late["id"]} and all(r[1] == 1 for r in rows)
     decided = db.execute("select mention_id, count(*) from decisions group by mention_id").fetchall()
     assert len(decided) == len(ids) + 1 and all(n == 1 for _, n in decided)
-    assert daemon.store.checkpoint("x:mentions:Tulpair") == late["id"]
-    [status] = daemon.store.source_status()
-    assert status["errors"] >= 6 and status["last_success_at"] > status["last_error_at"]
+    assert daemon.store.mentions.checkpoint("x:mentions:Tulpair") == late["id"]
+    [status] = daemon.store.mentions.source_status()
+    assert status.errors >= 6 and status.last_success_at > status.last_error_at
     assert not any(fake.faults.values())
 
 
@@ -103,6 +103,6 @@ def test_a_full_daemon_run_never_sends_a_write_request(
 
     daemon = run_daemon(write_config, fake, monkeypatch, done, search=True)
     assert isinstance(daemon.scheduled[0].source, XMentionsSource)
-    assert daemon.store.count_mentions() == expected
+    assert daemon.store.mentions.count_mentions() == expected
     assert {s.method for s in fake.seen} == {"GET"}
     assert {s.path for s in fake.seen} == {"/2/users/by", "/2/users/90001/mentions", "/2/tweets/search/recent"}

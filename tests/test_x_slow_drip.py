@@ -101,7 +101,7 @@ def test_sigterm_stops_the_daemon_within_ten_seconds_while_x_drips(
     config = settings.base_dir / "x.yaml"
     daemon = Daemon(config, settings.model_copy(update={"web": settings.web.model_copy(update={"enabled": False})}))
     client = forward(build_client(settings.sources.x, {"X_BEARER_TOKEN": TOKEN}, daemon.stopping), drip)  # type: ignore[arg-type]
-    daemon.scheduled = [Scheduled(s, 60, 0) for s in build_x_sources(settings, daemon.store, client=client)]
+    daemon.scheduled = [Scheduled(s, 60, 0) for s in build_x_sources(settings, daemon.store.x_users, client=client)]
     sent: list[float] = []
 
     def terminate_once_polling() -> None:  # X is asked only once run_forever has set its signal handlers
@@ -115,8 +115,8 @@ def test_sigterm_stops_the_daemon_within_ten_seconds_while_x_drips(
     threading.Thread(target=terminate_once_polling, daemon=True).start()
     assert run_forever_here(daemon) == 0
     assert sent and time.monotonic() - sent[0] < 10
-    [status] = daemon.store.source_status()
-    assert status["last_error"] == ("x:mentions:Tulpair: the daemon is stopping; this poll was cut short and the "
+    [status] = daemon.store.mentions.source_status()
+    assert status.last_error == ("x:mentions:Tulpair: the daemon is stopping; this poll was cut short and the "
                                     "checkpoint did not move")
 
 

@@ -42,7 +42,7 @@ def x_settings(write_config: Callable[..., Path]) -> Callable[..., Settings]:
 
 
 def sources(settings: Settings, fake: FakeX, store: Store | None = None) -> list[XMentionsSource | XSearchSource]:
-    return build_x_sources(settings, store, client=forward(build_client(settings.sources.x, ENV), fake))
+    return build_x_sources(settings, store.x_users if store else None, client=forward(build_client(settings.sources.x, ENV), fake))
 
 
 def fetch_all(settings: Settings, fake: FakeX) -> dict[str, Mention]:
@@ -188,10 +188,10 @@ def test_since_id_resumes_after_restart_and_stores_each_post_once(
     second = pipeline.poll(sources(settings, fake, store)[0])
     assert (second.fetched, second.stored) == (1, 1)
     assert fake.calls("mentions")[-1].query["since_id"] == max(IDS, key=int)
-    assert store.checkpoint("x:mentions:Tulpair") == fresh["id"]
-    assert store.count_mentions() == 13
+    assert store.mentions.checkpoint("x:mentions:Tulpair") == fresh["id"]
+    assert store.mentions.count_mentions() == 13
     assert len(fake.calls("users")) == 1  # the handle's user id came from the store after the restart
-    assert store.x_user_id("TULPAIR") == "90001"
+    assert store.x_users.x_user_id("TULPAIR") == "90001"
     store.close()
 
 
@@ -209,7 +209,7 @@ def test_429_waits_until_the_reset_header_and_keeps_the_checkpoint(
         x_settings: Callable[..., Settings], fake: FakeX, tmp_path: Path) -> None:
     settings = x_settings()
     store = Store(settings.database_path)
-    store.store_batch("x:mentions:Tulpair", [], IDS[0])
+    store.mentions.store_batch("x:mentions:Tulpair", [], IDS[0])
     source = sources(settings, fake, store)[0]
     fake.fail("mentions", Reply(429, TOO_MANY, reset_in(30)))
     result = Pipeline(store, lambda: settings, build_classifier(settings).load()).poll(source)
@@ -217,9 +217,9 @@ def test_429_waits_until_the_reset_header_and_keeps_the_checkpoint(
         "rate_limited: x:mentions:Tulpair: X answered 429 Too Many Requests for GET /2/users/90001/mentions; "
         "the next call waits until ")
     assert result.next_poll_after is not None and 28 <= result.next_poll_after <= 32
-    assert store.checkpoint("x:mentions:Tulpair") == IDS[0]
-    [status] = [s for s in store.source_status() if s["source"] == "x:mentions:Tulpair"]
-    assert status["last_error_kind"] == "rate_limited" and status["errors"] == 1
+    assert store.mentions.checkpoint("x:mentions:Tulpair") == IDS[0]
+    [status] = [s for s in store.mentions.source_status() if s.source == "x:mentions:Tulpair"]
+    assert status.last_error_kind == "rate_limited" and status.errors == 1
     calls = len(fake.seen)
     with pytest.raises(RateLimited, match=r"^x:mentions:Tulpair: still waiting until .* UTC after: X answered 429"):
         source.fetch(IDS[0])
@@ -341,10 +341,10 @@ def test_search_has_its_own_checkpoint(x_settings: Callable[..., Settings], fake
     result = pipeline.poll(search)
     assert (result.fetched, result.stored, result.error) == (3, 3, None)
     searched = load("search.json")["data"]
-    assert store.checkpoint("x:search") == max((t["id"] for t in searched), key=int)
-    assert store.checkpoint("x:mentions:Tulpair") is None
+    assert store.mentions.checkpoint("x:search") == max((t["id"] for t in searched), key=int)
+    assert store.mentions.checkpoint("x:mentions:Tulpair") is None
     assert fake.calls("search")[0].query["query"] == search.query
-    assert store.get_mention("x", searched[1]["id"]).handles == ()
+    assert store.mentions.get_mention("x", searched[1]["id"]).handles == ()
     store.close()
 
 
@@ -355,7 +355,7 @@ def test_x_check_resolves_handles_keeps_them_and_shows_the_limits(
     settings = x_settings(search={"enabled": True})
     fake.rate = {"x-rate-limit-limit": "10", "x-rate-limit-remaining": "9", "x-rate-limit-reset": "1795172400"}
     store = Store(settings.database_path)
-    lines = check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store)
+    lines = check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store.x_users)
     assert lines[:5] == [
         "bearer token from X_BEARER_TOKEN: accepted",
         "@Tulpair: user id 90001 (mentions read)",
@@ -364,7 +364,7 @@ def test_x_check_resolves_handles_keeps_them_and_shows_the_limits(
         "mentions: 9/10 requests left, resets at 2026-11-20 11:00:00 UTC",
     ]
     assert lines[5].startswith("search query (") and lines[6].startswith("search: 9/10 requests left")
-    assert store.x_user_id("tulpairhelp") == "90002"
+    assert store.x_users.x_user_id("tulpairhelp") == "90002"
     assert {s.method for s in fake.seen} == {"GET"}
     store.close()
 
@@ -393,7 +393,7 @@ def test_x_check_rate_limited_says_when_to_try_again(x_settings: Callable[..., S
     fake.fail("users", Reply(429, TOO_MANY, reset_in(120)))
     store = Store(settings.database_path)
     with pytest.raises(RateLimited) as e:
-        check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store)
+        check_x(settings, forward(build_client(settings.sources.x, ENV), fake), store.x_users)
     store.close()
     assert e.value.retry_at is not None
     assert str(e.value) == ("x check: X answered 429 Too Many Requests for GET /2/users/by; try again after "

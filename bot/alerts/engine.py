@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 from bot.alerts.conditions import (
     Alert,
@@ -29,12 +30,13 @@ from bot.alerts.spikes import find_spikes
 from bot.alerts.webhook import Event, body, deliver
 from bot.config.settings import Settings
 from bot.errors import ConfigError
-from bot.store import AlertRecord, Store
+from bot.store import AlertRecord, Alerts
+from bot.store.mentions import PollStatus
 from bot.text.terms import TermCounts, count_terms
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AlertEngine", "check_webhooks"]
+__all__ = ["AlertEngine", "AlertStore", "check_webhooks"]
 
 _WINDOW = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
@@ -60,8 +62,19 @@ def _iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+class AlertStore(Protocol):
+    """What the alert engine uses of the store: the sources' poll status, and the alerts part (the texts,
+    counts and overdue items it watches, the alerts it keeps and their deliveries)."""
+
+    @property
+    def mentions(self) -> PollStatus: ...
+
+    @property
+    def alerts(self) -> Alerts: ...
+
+
 class AlertEngine:
-    def __init__(self, store: Store, settings: Callable[[], Settings], sources: Callable[[], Sequence[str]],
+    def __init__(self, store: AlertStore, settings: Callable[[], Settings], sources: Callable[[], Sequence[str]],
                  classifier_failures: Callable[[], float] = lambda: 0.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         """`sources`: the names of the sources the daemon runs; `classifier_failures`: the running total of
@@ -82,15 +95,15 @@ class AlertEngine:
 
     def conditions(self, settings: Settings, now: datetime) -> list[Alert]:
         a = settings.alerts
-        facts = [SourceFacts(r["source"], _parse(r.get("last_success_at")), _parse(r.get("last_mention_at")),
-                             int(r.get("consecutive_errors") or 0), r.get("last_error_kind"))
-                 for r in self.store.source_status()]
+        facts = [SourceFacts(r.source, _parse(r.last_success_at), _parse(r.last_mention_at), r.consecutive_errors,
+                             r.last_error_kind)
+                 for r in self.store.mentions.source_status()]
         names = list(self.sources())
         return [
             *self._spikes(settings, now),
             *quiet_alerts(facts, names, a, now, self.started_at),
             *error_alerts(facts, names, a.poll_errors_in_a_row),
-            *overdue_alerts(self.store.overdue_counts(now.isoformat()), a),
+            *overdue_alerts(self.store.alerts.overdue_counts(now.isoformat()), a),
             *classifier_alerts(self._recent_failures(now, a.classifier.window_minutes), a),
         ]
 
@@ -103,13 +116,14 @@ class AlertEngine:
         # settings change, or when more of its mentions were decided (a backfill, a replay), not at every evaluation.
         hour = start.replace(minute=0, second=0, microsecond=0)
         since, until = _iso(hour - timedelta(days=spike.baseline_days)), _iso(hour)
-        key = (since, until, tuple(spike.labels), tuple(spike.languages), self.store.decided_count(since, until))
+        key = (since, until, tuple(spike.labels), tuple(spike.languages), self.store.alerts.decided_count(since, until))
         if self._baseline is None or self._baseline[0] != key:
-            texts = self.store.decided_texts(tuple(spike.labels), since, until)
+            texts = self.store.alerts.decided_texts(tuple(spike.labels), since, until)
             self._baseline = (key, count_terms([t.text for t in texts], self._brand_words(settings),
                                                tuple(spike.languages)))
         baseline = self._baseline[1]
-        current = self.store.decided_texts(tuple(spike.labels), start.isoformat(), _iso(now + timedelta(seconds=1)))
+        current = self.store.alerts.decided_texts(tuple(spike.labels), start.isoformat(),
+                                                  _iso(now + timedelta(seconds=1)))
         spikes = find_spikes(current, baseline, self._brand_words(settings), languages=tuple(spike.languages),
                              min_count=spike.min_posts, alpha=spike.p_value, min_ratio=spike.min_ratio,
                              min_baseline_posts=spike.min_baseline_posts)
@@ -129,7 +143,7 @@ class AlertEngine:
 
     def _reconcile(self, holding: list[Alert], settings: Settings, now: datetime) -> None:
         a = settings.alerts
-        firing = {r.key: r for r in self.store.alerts(status="firing", limit=10_000)}
+        firing = {r.key: r for r in self.store.alerts.alerts(status="firing", limit=10_000)}
         holding = self._same_spikes(holding, firing)
         stamp = _iso(now)
         for alert in holding:
@@ -148,7 +162,7 @@ class AlertEngine:
             elif a.repeat_minutes and last_sent and now - last_sent >= timedelta(minutes=a.repeat_minutes):
                 self._send(record, "reminder", settings, now)
             else:
-                self.store.save_alert(record)
+                self.store.alerts.save_alert(record)
         for old in firing.values():  # firing before, not holding now
             seen = _parse(old.last_seen_at) or now
             if now - seen < timedelta(minutes=a.clear_after_minutes):
@@ -158,7 +172,7 @@ class AlertEngine:
             if old.sends:
                 self._send(record, "resolved", settings, now)
             else:
-                self.store.save_alert(record)
+                self.store.alerts.save_alert(record)
 
     @staticmethod
     def _same_spikes(holding: list[Alert], firing: dict[str, AlertRecord]) -> list[Alert]:
@@ -180,16 +194,16 @@ class AlertEngine:
         sent = False
         for i, hook in enumerate(settings.alerts.webhooks):
             name = f"webhooks[{i}]:{hook.url_env}"  # the variable's name in logs and the table; never the address
-            if self.store.deliveries_since(name, _iso(now - timedelta(hours=1))) >= settings.alerts.max_per_hour:
+            if self.store.alerts.deliveries_since(name, _iso(now - timedelta(hours=1))) >= settings.alerts.max_per_hour:
                 log.warning("alert %s not sent to %s: over %d deliveries this hour", record.key, name,
                             settings.alerts.max_per_hour)
-                self.store.record_delivery(record.key, name, event, "suppressed")
+                self.store.alerts.record_delivery(record.key, name, event, "suppressed")
                 continue
             url = os.environ.get(hook.url_env, "").strip()
             started = time.monotonic()
             problem = deliver(url, body(Event(event, record, settings.brand.name), hook.format),
                               hook.timeout_seconds) if url else f"{hook.url_env} is not set"
-            self.store.record_delivery(record.key, name, event, problem or "sent")
+            self.store.alerts.record_delivery(record.key, name, event, problem or "sent")
             if problem:
                 log.error("alert %s (%s) not delivered to %s: %s", record.key, event, name, problem)
             else:
@@ -198,4 +212,4 @@ class AlertEngine:
                          (time.monotonic() - started) * 1000)
         if sent:
             record = replace(record, last_sent_at=_iso(now), sends=record.sends + 1)
-        self.store.save_alert(record)
+        self.store.alerts.save_alert(record)

@@ -68,7 +68,7 @@ def diff(app: Context, new_file: Path, period: str, examples: int, as_json: bool
     since = datetime.now(timezone.utc) - parse_period(period)
     new = load_settings(new_file)
     current = app.settings
-    result = compare(app.store.mentions_since(since), current, new, since)
+    result = compare(app.store.mentions.mentions_since(since), current, new, since)
     if as_json:
         data = result.to_dict(examples)
         data["current"]["file"], data["new"]["file"] = str(app.config_path), str(new_file)

@@ -22,17 +22,16 @@ def feedback_examples(app: Context) -> list[Example]:
     """Agents' corrections from the queue as labeled examples, in the corpus format."""
     names = list(app.settings.brand.names or [app.settings.brand.name])
     examples = []
-    for row in app.store.feedback():
-        handles = json.loads(row["handles"] or "[]")
-        brand = {"handles": app.settings.brand.handles_on(row["platform"]), "names": names}
+    for f in app.store.queue.feedback():
+        brand = {"handles": app.settings.brand.handles_on(f.platform), "names": names}
         record = {
-            "text": row["text"], "brand": brand, "label": row["label"], "lang": row["lang"],
-            "meta": {"in_reply_to_brand": bool(row["is_reply_to_brand"]),
-                     "is_direct_message": bool(row["is_direct_message"]), "is_repost": bool(row["is_repost"]),
-                     "inherited_handles": [h["handle"] for h in handles if not h["typed_by_author"]],
-                     **({"parent_text": row["parent_text"]} if row["parent_text"] else {})},
+            "text": f.text, "brand": brand, "label": f.label.value, "lang": f.lang,
+            "meta": {"in_reply_to_brand": f.is_reply_to_brand, "is_direct_message": f.is_direct_message,
+                     "is_repost": f.is_repost,
+                     "inherited_handles": [h.handle for h in f.handles if not h.typed_by_author],
+                     **({"parent_text": f.parent_text} if f.parent_text else {})},
         }
-        examples.append(example_from_record(record, f"feedback:{row['id']}"))
+        examples.append(example_from_record(record, f"feedback:{f.id}"))
     return examples
 
 

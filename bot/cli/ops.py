@@ -21,7 +21,7 @@ def db() -> None:
 @handles_errors
 def backup(app: Context, path: Path) -> None:
     """Copy the database to PATH (SQLite's online backup: consistent, safe while the daemon runs)."""
-    size = app.store.backup_to(path)
+    size = app.store.care.backup_to(path)
     click.echo(f"backed up {app.store.path} to {path} ({size / 1_000_000:.1f} MB)")
 
 
@@ -34,7 +34,7 @@ def purge(app: Context, days: int | None) -> None:
     days = days or app.settings.storage.retention_days
     if not days:
         raise ConfigError(f"{app.config_path}: storage.retention_days is not set; set it or pass --days N")
-    purged = app.store.purge_older_than(days)
+    purged = app.store.care.purge_older_than(days)
     click.echo(f"purged the text of {purged.mentions} mention(s) and {purged.rejects} reject(s) "
                f"older than {days} days")
 
@@ -51,11 +51,11 @@ def forget(app: Context, handle: str, agent: str, yes: bool) -> None:
     will erase before it asks. The audit log records that an erasure happened, not whose."""
     who = f"@{handle.strip().lstrip('@')}"
     brand = [*app.settings.brand.handles, *app.settings.brand.own_accounts]
-    found = app.store.forget_preview(handle, brand)
+    found = app.store.care.forget_preview(handle, brand)
     if found.nothing:
         raise NotFound(f"nothing stored names {who}: no mention, reject or reply matches that handle (any case); "
                        f"check the spelling, without the platform's URL")
     if not yes:
         click.confirm(f"Erase {found.describe()} for {who}? This cannot be undone", abort=True)
-    gone = app.store.forget_author(handle, agent, brand)
+    gone = app.store.care.forget_author(handle, agent, brand)
     click.echo(f"erased {gone.describe()} for {who}")

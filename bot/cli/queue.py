@@ -16,7 +16,7 @@ from bot.errors import WebcareError
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch
 from bot.text.due import due_words, when
-from bot.vocabulary import LABELS, PRIORITIES, STATUSES, OutcomeKind, Status
+from bot.vocabulary import LABELS, PRIORITIES, STATUSES, Status
 
 F = TypeVar("F", bound=Callable[..., Any])
 # --status: "open" (new or claimed), one status, or "all".
@@ -98,8 +98,8 @@ def list_(app: Context, status: str, priority: str | None, order: str, limit: in
     """The queue, most urgent first; --search, --author, --since and --until narrow it."""
     wanted = None if status == "all" else status
     search = QueueSearch(text, author, since, until)
-    items = app.store.list_queue(wanted, priority, order, limit=limit, search=search)
-    total = app.store.count_queue(wanted, priority, search=search)
+    items = app.store.queue.list_queue(wanted, priority, order, limit=limit, search=search)
+    total = app.store.queue.count_queue(wanted, priority, search=search)
     if as_json:
         for item in items:
             click.echo(json.dumps(_item_dict(item), ensure_ascii=False))
@@ -129,7 +129,7 @@ def _item_dict(item: QueueItem) -> dict[str, object]:
 @handles_errors
 def show(app: Context, item_id: int) -> None:
     """One item: its conversation, author, link, label, priority, the reasons and its history."""
-    item = app.store.get_item(item_id)
+    item = app.store.queue.get_item(item_id)
     say(f"#{item.id} {item.key}  {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
     say(f"from:     @{item.author_handle} ({item.author_name})  {when(item.mention_created_at)}")
     say(f"link:     {item.url or '-'}")
@@ -143,7 +143,7 @@ def show(app: Context, item_id: int) -> None:
         say(f"notes:    {item.note}")
     if item.dismissed_reason:
         say(f"dismissed: {item.dismissed_reason}")
-    messages = app.store.messages(item.id)
+    messages = app.store.conversations.messages(item.id)
     for m in messages:
         say("")
         say(f"{when(m.created_at)}  @{m.author_handle}" + (" (us)" if m.is_ours else "")
@@ -151,7 +151,7 @@ def show(app: Context, item_id: int) -> None:
         say(m.text)
     say("")
     say("history:")
-    for e in app.store.history(item.id):
+    for e in app.store.queue.history(item.id):
         say(f"  {when(e.at)}  {e.actor}: {e.words}")
 
 
@@ -162,7 +162,7 @@ def show(app: Context, item_id: int) -> None:
 @handles_errors
 def claim(app: Context, item_id: int, agent: str) -> None:
     """Take an item, so no one else answers it too."""
-    item = app.store.claim(item_id, agent)
+    item = app.store.queue.claim(item_id, agent)
     say(f"#{item.id} claimed by {item.assignee}")
 
 
@@ -173,7 +173,7 @@ def claim(app: Context, item_id: int, agent: str) -> None:
 @handles_errors
 def resolve(app: Context, item_id: int, agent: str) -> None:
     """Mark an item answered (only its holder may, when it is claimed)."""
-    item = app.store.resolve(item_id, agent)
+    item = app.store.queue.resolve(item_id, agent)
     say(f"#{item.id} resolved by {item.closed_by}")
 
 
@@ -185,7 +185,7 @@ def resolve(app: Context, item_id: int, agent: str) -> None:
 @handles_errors
 def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
     """Take an item out of the queue without an answer."""
-    item = app.store.dismiss(item_id, agent, reason)
+    item = app.store.queue.dismiss(item_id, agent, reason)
     say(f"#{item.id} dismissed: {item.dismissed_reason}")
 
 
@@ -196,7 +196,7 @@ def dismiss(app: Context, item_id: int, reason: str, agent: str) -> None:
 @handles_errors
 def release(app: Context, item_id: int, agent: str) -> None:
     """Give a claimed item back to the queue (only its holder may)."""
-    item = app.store.release(item_id, agent)
+    item = app.store.queue.release(item_id, agent)
     click.echo(f"#{item.id} is back in the queue")
 
 
@@ -207,8 +207,8 @@ def release(app: Context, item_id: int, agent: str) -> None:
 @handles_errors
 def take_over(app: Context, item_id: int, agent: str) -> None:
     """A lead takes a claimed item from its holder (logged, and shown in its history)."""
-    before = app.store.get_item(item_id).assignee
-    item = app.store.take_over(item_id, agent)
+    before = app.store.queue.get_item(item_id).assignee
+    item = app.store.queue.take_over(item_id, agent)
     say(f"#{item.id} taken over by {item.assignee} from {before}")
 
 
@@ -220,7 +220,7 @@ def take_over(app: Context, item_id: int, agent: str) -> None:
 @handles_errors
 def assign(app: Context, item_id: int, to: str, agent: str) -> None:
     """A lead gives an open item to a named agent."""
-    item = app.store.assign(item_id, agent, to)
+    item = app.store.queue.assign(item_id, agent, to)
     say(f"#{item.id} assigned to {item.assignee}")
 
 
@@ -232,7 +232,7 @@ def assign(app: Context, item_id: int, to: str, agent: str) -> None:
 @handles_errors
 def note(app: Context, item_id: int, text: str, agent: str) -> None:
     """Add a note for the team to an item."""
-    app.store.add_note(item_id, agent, text)
+    app.store.queue.add_note(item_id, agent, text)
     click.echo(f"#{item_id}: note added")
 
 
@@ -247,8 +247,8 @@ def export(app: Context, status: str, text: str, author: str, since: str, until:
     """The queue as CSV (one row per item), most urgent first."""
     wanted = None if status == "all" else status
     search = QueueSearch(text, author, since, until)
-    total = app.store.count_queue(wanted, search=search)
-    items = app.store.list_queue(wanted, limit=max(total, 1), search=search)
+    total = app.store.queue.count_queue(wanted, search=search)
+    items = app.store.queue.list_queue(wanted, limit=max(total, 1), search=search)
     data = csv_text(QUEUE_COLUMNS, queue_rows(items))
     if output is None:
         click.echo(data, nl=False)
@@ -266,7 +266,7 @@ def export(app: Context, status: str, text: str, author: str, since: str, until:
 @handles_errors
 def wrong(app: Context, item_id: int, label: str, agent: str) -> None:
     """Tell the bot it routed an item wrongly; the right label becomes training feedback."""
-    item = app.store.mark_wrongly_routed(item_id, agent, label)
+    item = app.store.queue.mark_wrongly_routed(item_id, agent, label)
     click.echo(f"#{item.id} marked wrongly routed ({label}); thanks, it becomes training feedback")
 
 
@@ -279,29 +279,29 @@ def why(app: Context, key: str) -> None:
     platform, sep, mention_id = key.partition(":")
     if not sep or not mention_id:
         raise WebcareError(f"'{key}' is not PLATFORM:ID (for example x:1861000000000000001)")
-    info = app.store.why(platform, mention_id)
-    m = info["mention"]
-    say(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info['state']}")
+    info = app.store.decisions.why(platform, mention_id)
+    m = info.mention
+    say(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info.state}")
     say(f"text: {_one_line(m.text, 200)}")
-    if info["last_error"]:
-        say(f"last error ({info['attempts']} attempts): {info['last_error']}")
-    if info["state"] == "failed":
-        say(f"given up after {info['attempts']} failed attempts (last error above); it stays stored")
-    elif not info["decisions"]:
+    if info.last_error:
+        say(f"last error ({info.attempts} attempts): {info.last_error}")
+    if info.state == "failed":
+        say(f"given up after {info.attempts} failed attempts (last error above); it stays stored")
+    elif not info.decisions:
         say("not decided yet: it is pending and will be classified at the next poll")
-    for d in info["decisions"]:
-        if d["outcome"] == OutcomeKind.FILTERED:
-            say(f"{d['decided_at']}  filtered: {d['filter_reason']}  (config {d['config_version']})")
+    for d in info.decisions:
+        if d.is_filtered:
+            say(f"{d.decided_at}  filtered: {d.filter_reason}  (config {d.config_version})")
             continue
-        probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted((d["probabilities"] or {}).items(), key=lambda kv: -kv[1]))
-        say(f"{d['decided_at']}  {d['outcome']}: {d['route_reason']}")
-        say(f"  label {d['label']} ({probs}); priority {d['priority']}")
-        say(f"  reasons: {'; '.join(d['reasons'] or []) or '-'}")
-        if d["priority_reasons"]:
-            say(f"  priority reasons: {'; '.join(d['priority_reasons'])}")
-        say(f"  model {d['model_version']}, config {d['config_version']}")
-    item = info["queue_item"]
+        probs = ", ".join(f"{k} {v:.2f}" for k, v in sorted(d.probabilities.items(), key=lambda kv: -kv[1]))
+        say(f"{d.decided_at}  {d.outcome}: {d.route_reason}")
+        say(f"  label {d.label} ({probs}); priority {d.priority}")
+        say(f"  reasons: {'; '.join(d.reasons) or '-'}")
+        if d.priority_reasons:
+            say(f"  priority reasons: {'; '.join(d.priority_reasons)}")
+        say(f"  model {d.model_version}, config {d.config_version}")
+    item = info.queue_item
     if item:
-        say(f"queue item #{item['id']}: {item['status']}" + (f" by {item['closed_by'] or item['assignee']}" if item["closed_by"] or item["assignee"] else ""))
-    for h in info["history"]:
-        say(f"  {when(h['at'])}  {h['actor']}: {h['action']} {h['detail']}")
+        say(f"queue item #{item.id}: {item.status.value}" + (f" by {item.holder}" if item.holder else ""))
+    for h in info.history:
+        say(f"  {when(h.at)}  {h.actor}: {h.action} {json.dumps(h.detail, sort_keys=True)}")

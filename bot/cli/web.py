@@ -67,7 +67,7 @@ def add(app: Context, name: str, role: str, password_stdin: bool) -> None:
 @handles_errors
 def list_(app: Context) -> None:
     """The accounts and their roles."""
-    users = app.store.list_users()
+    users = app.store.users.list_users()
     if not users:
         click.echo("No users yet: add one with `webcare user add NAME --role lead`.")
     for u in users:
@@ -85,7 +85,7 @@ def password(app: Context, name: str, password_stdin: bool) -> None:
 
     new = sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt(
         "New password", hide_input=True, confirmation_prompt=True)
-    app.store.set_password_hash(name, accounts.hash_password(accounts.check_password(new)))
+    app.store.users.set_password_hash(name, accounts.hash_password(accounts.check_password(new)))
     click.echo(f"New password set for {name}.")
 
 
@@ -95,5 +95,5 @@ def password(app: Context, name: str, password_stdin: bool) -> None:
 @handles_errors
 def remove(app: Context, name: str) -> None:
     """Remove an account; its sessions end at once."""
-    app.store.remove_user(name, "cli")
+    app.store.users.remove_user(name, "cli")
     click.echo(f"Removed {name}.")

@@ -19,5 +19,5 @@ def x_group() -> None:
 @handles_errors
 def check(app: Context) -> None:
     """Verify the bearer token, resolve the configured handles and print the rate-limit state."""
-    for line in check_x(app.settings, build_client(app.settings.sources.x), app.store):
+    for line in check_x(app.settings, build_client(app.settings.sources.x), app.store.x_users):
         click.echo(line)

@@ -7,21 +7,45 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from typing import Protocol
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-from bot.ops.health import health, source_rows
+from bot.ops.health import HealthReads, health, source_rows
 from bot.ops.state import ServiceState
 from bot.redaction import redact
-from bot.store import Status, Store
+from bot.store import AlertRecord
+from bot.vocabulary import PRIORITIES, Priority, Status
 
-__all__ = ["wsgi_app"]
+__all__ = ["OpsReads", "wsgi_app"]
 
-PRIORITIES = ("urgent", "high", "normal", "low")
 ALERT_KINDS = ("spike", "source_quiet", "poll_errors", "overdue", "classifier")
+
+
+class _QueueGauges(Protocol):
+    def queue_counts(self) -> dict[tuple[Status, Priority], int]: ...
+
+    def oldest_unclaimed_at(self) -> datetime | None: ...
+
+
+class _AlertGauges(Protocol):
+    def overdue_counts(self, at: str) -> dict[str, tuple[int, str]]: ...
+
+    def alerts(self, status: str | None = None, limit: int = 100) -> list[AlertRecord]: ...
+
+
+class OpsReads(HealthReads, Protocol):
+    """What /healthz and /metrics read of the store: health's reads, the queue's sizes and oldest unclaimed
+    item, the overdue items and the firing alerts."""
+
+    @property
+    def queue(self) -> _QueueGauges: ...
+
+    @property
+    def alerts(self) -> _AlertGauges: ...
 
 
 class _Counters:
@@ -37,21 +61,21 @@ class _Counters:
 class _FromStore:
     """Gauges read from the store at scrape time: they stay true across restarts."""
 
-    def __init__(self, store: Store, state: ServiceState) -> None:
+    def __init__(self, store: OpsReads, state: ServiceState) -> None:
         self.store, self.state = store, state
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("webcare_scheduler_up", "1 while the daemon's scheduler runs.")
         up.add_metric([], 1.0 if self.state.is_scheduler_alive() else 0.0)
         yield up
-        counts = self.store.queue_counts()
+        counts = self.store.queue.queue_counts()
         queue = GaugeMetricFamily("webcare_queue_items", "Queue items by status and priority.",
                                   labels=["status", "priority"])
         for status in Status:
             for priority in PRIORITIES:
-                queue.add_metric([status.value, priority], counts.get((status.value, priority), 0))
+                queue.add_metric([status.value, priority], counts.get((status, priority), 0))
         yield queue
-        oldest = self.store.oldest_unclaimed_at()
+        oldest = self.store.queue.oldest_unclaimed_at()
         age = GaugeMetricFamily("webcare_queue_oldest_unclaimed_age_seconds",
                                 "Seconds the oldest unclaimed queue item has waited (0 when none waits).")
         age.add_metric([], (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0)
@@ -62,33 +86,32 @@ class _FromStore:
                                     "Unix time of each source's last failed poll.", labels=["source"])
         rows = source_rows(self.store, self.state)
         for row in rows:
-            for family, key in ((success, "last_success_at"), (failure, "last_error_at")):
-                if row.get(key):
-                    family.add_metric([redact(row["source"])], datetime.fromisoformat(row[key]).timestamp())
+            for family, at in ((success, row.last_success_at), (failure, row.last_error_at)):
+                if at:
+                    family.add_metric([redact(row.source)], datetime.fromisoformat(at).timestamp())
         mention = GaugeMetricFamily("webcare_source_last_mention_timestamp_seconds",
                                     "Unix time each source last stored a new mention.", labels=["source"])
         in_a_row = GaugeMetricFamily("webcare_source_consecutive_errors",
                                      "Polls of each source that failed since its last good one.", labels=["source"])
         for row in rows:
-            if row.get("last_mention_at"):
-                mention.add_metric([redact(row["source"])],
-                                   datetime.fromisoformat(row["last_mention_at"]).timestamp())
-            in_a_row.add_metric([redact(row["source"])], float(row.get("consecutive_errors") or 0))
+            if row.last_mention_at:
+                mention.add_metric([redact(row.source)], datetime.fromisoformat(row.last_mention_at).timestamp())
+            in_a_row.add_metric([redact(row.source)], float(row.consecutive_errors))
         yield from (success, failure, mention, in_a_row)
         overdue = GaugeMetricFamily("webcare_queue_overdue_items",
                                     "Open queue items past their due time, by priority.", labels=["priority"])
-        late = self.store.overdue_counts(datetime.now(timezone.utc).isoformat())
+        late = self.store.alerts.overdue_counts(datetime.now(timezone.utc).isoformat())
         for priority in PRIORITIES:
             overdue.add_metric([priority], late.get(priority, (0, ""))[0])
         yield overdue
         firing = GaugeMetricFamily("webcare_alerts_firing", "Alerts firing now, by kind.", labels=["kind"])
-        kinds = Counter(a.kind for a in self.store.alerts(status="firing", limit=10_000))
+        kinds = Counter(a.kind for a in self.store.alerts.alerts(status="firing", limit=10_000))
         for kind in ALERT_KINDS:
             firing.add_metric([kind], kinds.get(kind, 0))
         yield firing
 
 
-def wsgi_app(store: Store, daemon_state: ServiceState) -> WSGIApplication:
+def wsgi_app(store: OpsReads, daemon_state: ServiceState) -> WSGIApplication:
     """GET /healthz and GET /metrics for this store and daemon, on a server of its own or mounted in the web
     app at /healthz and /metrics (a mount moves the path into SCRIPT_NAME, so the full path is read)."""
     registry = CollectorRegistry(auto_describe=False)

@@ -5,12 +5,14 @@ web app) read it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.ops.metrics import Metrics
 from bot.pipeline import PollResult
+from bot.store.records import SourceStatus
 
 __all__ = ["ServiceState"]
 
@@ -25,7 +27,7 @@ class ServiceState:
         self.metrics = metrics or Metrics()
         self.started_at = datetime.now(timezone.utc)
         self._scheduler: _Scheduler | None = None
-        self._sources: dict[str, dict[str, Any]] | None = None
+        self._sources: dict[str, SourceStatus] | None = None
         self._lock = threading.Lock()
         self._write_error: str | None = None
 
@@ -50,14 +52,13 @@ class ServiceState:
         thread = getattr(s, "_thread", None)
         return thread is None or thread.is_alive()
 
-    def track(self, names: Iterable[str], stored: Iterable[Mapping[str, Any]]) -> None:
+    def track(self, names: Iterable[str], stored: Iterable[SourceStatus]) -> None:
         """Report these sources (the daemon's own), starting from their rows in the store (the polls before a
         restart). From then on only this daemon's polls change them: another process on the same database (a
         `--once` run with another config) writes its own rows, which this daemon's /healthz does not show."""
-        rows = {str(r["source"]): dict(r) for r in stored}
+        rows = {r.source: r for r in stored}
         with self._lock:
-            self._sources = {n: rows.get(n, {"source": n, "polls": 0, "errors": 0, "consecutive_errors": 0})
-                             for n in names}
+            self._sources = {n: rows.get(n, SourceStatus(n)) for n in names}
 
     def observe_poll(self, result: PollResult) -> None:
         """One poll of a tracked source, as the store records it (bot/store/mentions.py, record_poll)."""
@@ -65,22 +66,22 @@ class ServiceState:
         with self._lock:
             if self._sources is None or result.source not in self._sources:
                 return
-            row = self._sources[result.source]
-            row.update(last_poll_at=stamp, polls=int(row.get("polls") or 0) + 1)
+            old = self._sources[result.source]
             if result.error is None:
-                row.update(last_success_at=stamp, consecutive_errors=0)
-                if result.stored:
-                    row["last_mention_at"] = stamp
+                new = replace(old, last_poll_at=stamp, polls=old.polls + 1, last_success_at=stamp,
+                              consecutive_errors=0, last_mention_at=stamp if result.stored else old.last_mention_at)
             else:
                 kind = result.error_kind or "error"
-                row.update(last_error_at=stamp, last_error_kind=kind, errors=int(row.get("errors") or 0) + 1,
-                           consecutive_errors=int(row.get("consecutive_errors") or 0) + 1,
-                           last_error=result.error.removeprefix(f"{kind}: ")[:500])
+                new = replace(old, last_poll_at=stamp, polls=old.polls + 1, last_error_at=stamp,
+                              last_error_kind=kind, errors=old.errors + 1,
+                              consecutive_errors=old.consecutive_errors + 1,
+                              last_error=result.error.removeprefix(f"{kind}: ")[:500])
+            self._sources[result.source] = new
 
-    def source_rows(self) -> list[dict[str, Any]] | None:
+    def source_rows(self) -> list[SourceStatus] | None:
         """The tracked sources' rows, shaped like the store's `source_status()`; None when nothing is tracked
         (the endpoints then read the store)."""
         with self._lock:
             if self._sources is None:
                 return None
-            return [dict(self._sources[n]) for n in sorted(self._sources)]
+            return [self._sources[n] for n in sorted(self._sources)]

@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.store.base import BaseStore, dumps, now
-from bot.store.records import Status
+from bot.store.database import Part, dumps, now
+from bot.vocabulary import OutcomeKind, Status
 
-__all__ = ["AlertRecord", "AlertStore", "PostText"]
+__all__ = ["AlertRecord", "Alerts", "PostText"]
 
 _OPEN = (Status.NEW.value, Status.CLAIMED.value)
 
@@ -52,7 +52,7 @@ def _alert(r: dict[str, Any]) -> AlertRecord:
                        r["resolved_at"], int(r["sends"] or 0))
 
 
-class AlertStore(BaseStore):
+class Alerts(Part):
     def decided_texts(self, labels: tuple[str, ...], since: str, until: str) -> list[PostText]:
         """Mentions posted from `since` (included) to `until` (excluded) whose latest decision has one of
         `labels`. Read by the posting time's index; each mention's latest decision by its own index."""
@@ -61,7 +61,8 @@ class AlertStore(BaseStore):
             "select m.platform, m.id, m.created_at, m.text, m.url, d.label from mentions m "
             "join decisions d on d.id = (select max(d2.id) from decisions d2 "
             "where d2.platform = m.platform and d2.mention_id = m.id) "
-            f"where m.created_at >= ? and m.created_at < ? and d.outcome != 'filtered' and d.label in ({marks}) "
+            f"where m.created_at >= ? and m.created_at < ? and d.outcome != '{OutcomeKind.FILTERED}' "
+            f"and d.label in ({marks}) "
             "order by m.created_at",
             [since, until, *labels],
         ).fetchall()

@@ -14,17 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import StoreError
-from bot.store.base import dumps, now
-from bot.store.mentions import MentionStore
+from bot.store.counts import touch_counts, uncount
+from bot.store.database import Part, dumps, like_escape, now
+from bot.vocabulary import Status
 
-__all__ = ["CareStore", "Forgotten", "Purged"]
+__all__ = ["Care", "Forgotten", "Purged"]
 
 # A mention still in work keeps its text: the bot has not decided it, or an agent may still answer it.
 _IN_WORK = (
     "m.state = 'pending' or exists (select 1 from queue_items q where q.platform = m.platform "
-    "and q.mention_id = m.id and q.status in ('new', 'claimed')) "
+    f"and q.mention_id = m.id and q.status in ('{Status.NEW}', '{Status.CLAIMED}')) "
     "or exists (select 1 from queue_messages qm join queue_items q on q.id = qm.queue_item_id "
-    "where qm.platform = m.platform and qm.mention_id = m.id and q.status in ('new', 'claimed'))"
+    f"where qm.platform = m.platform and qm.mention_id = m.id and q.status in ('{Status.NEW}', '{Status.CLAIMED}'))"
 )
 
 
@@ -59,10 +60,6 @@ def _handle(handle: str) -> str:
     if not handle:
         raise StoreError("forget needs a handle, for example: webcare forget jdevries")
     return handle
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,7 @@ class _Person:
             str(item.get("author_id")) in self.user_ids
 
 
-class CareStore(MentionStore):
+class Care(Part):
     def backup_to(self, target: str | Path) -> int:
         """Copy the database to `target` with SQLite's online backup API: consistent, and safe while the daemon
         writes (it copies in steps and restarts a step that a write changed). Returns the copy's size in bytes."""
@@ -128,7 +125,7 @@ class CareStore(MentionStore):
             raise StoreError(f"{target}: already exists; give a new file name or remove it first") from None
         except OSError as e:
             raise StoreError(f"{target}: cannot write a backup there ({e.strerror})") from None
-        source = sqlite3.connect(str(self.path), timeout=30)
+        source = sqlite3.connect(str(self.database.path), timeout=30)
         try:
             copy = sqlite3.connect(str(target))
         except sqlite3.Error as e:
@@ -162,9 +159,10 @@ class CareStore(MentionStore):
             ).rowcount
             rejects = self.db.execute("update rejects set raw = '' where at < ? and raw != ''", [cutoff]).rowcount
             if mentions:
-                self._touch_counts()
+                touch_counts(self.db)
             if mentions or rejects:
-                self._audit("retention", "purge", detail={"days": days, "mentions": mentions, "rejects": rejects})
+                self.database.audit("retention", "purge",
+                                    detail={"days": days, "mentions": mentions, "rejects": rejects})
         return Purged(int(mentions), int(rejects))
 
     def forget_preview(self, handle: str, brand_handles: Sequence[str] = ()) -> Forgotten:
@@ -191,8 +189,8 @@ class CareStore(MentionStore):
         person = _Person(handle, {str(r[2]) for r in theirs if r[2]}, {str(r[3]) for r in theirs if r[3]})
         brand = {h.casefold() for h in brand_handles}
         # Posts of others that may name the person: narrowed in SQL, decided by `person.is_named_in`.
-        like = [f"%@{_like_escape(handle)}%", f'%"{_like_escape(handle)}"%',
-                *(f'%"{_like_escape(i)}"%' for i in person.user_ids)]
+        like = [f"%@{like_escape(handle)}%", f'%"{like_escape(handle)}"%',
+                *(f'%"{like_escape(i)}"%' for i in person.user_ids)]
         clause = " or ".join(["text like ? escape '\\'", "parent_text like ? escape '\\'"]
                              + ["raw like ? escape '\\'"] * (len(like) - 1))
         brand_replies: list[dict[str, Any]] = []
@@ -222,14 +220,16 @@ class CareStore(MentionStore):
                      None if r["in_reply_to_user_id"] in person.user_ids or not r["parent_text"]
                      else person.mask(r["parent_text"]),
                      r["platform"], r["id"]])
-            self._audit(actor, "forget", detail={"mentions": len(theirs)})
+            self.database.audit(actor, "forget", detail={"mentions": len(theirs)})
         return Forgotten(len(theirs), counts["decisions"], counts["queue_items"], counts["feedback"],
                          rejects=len(rejects), brand_replies=len(brand_replies), masked_in_others=len(others))
 
     def _erase_mentions(self, keys: list[tuple[str, str]], erase: bool) -> dict[str, int]:
         """Delete these mentions with everything that hangs off them; the counts per table either way."""
         if erase:
-            self._uncount(keys)  # while their decisions still say what they were counted as
+            uncount(self.db, keys)  # while their decisions still say what they were counted as
+            # Others' posts that named the person are masked as well: every day counts as changed.
+            touch_counts(self.db)
         counts = {}
         if erase:  # their posts leave the conversations they were in; their items take the other messages along
             self.db.conn.executemany(
@@ -247,33 +247,18 @@ class CareStore(MentionStore):
             self.db.conn.executemany("delete from mentions where platform = ? and id = ?", [list(k) for k in keys])
         return counts
 
-    def _uncount(self, keys: list[tuple[str, str]]) -> None:
-        """Take these mentions out of the counts kept per day, before their rows go."""
-        for platform, mention_id in keys:
-            counted = self._counted_as(platform, mention_id)
-            if counted:
-                self.db.execute("update daily_counts set mentions = mentions - 1 where day = ? and label = ?",
-                                counted)
-        # Others' posts that named the person are masked as well: every day counts as changed.
-        self._touch_counts()
-
     def is_writable(self, timeout: float = 1.0) -> str | None:
         """None when a write transaction can start within `timeout` seconds, else the reason it cannot.
         Uses a connection of its own with a short wait, so a health check never hangs on a held lock."""
         try:
-            conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+            conn = sqlite3.connect(str(self.database.path), timeout=timeout, isolation_level=None)
         except sqlite3.Error as e:
-            return f"cannot open {self.path}: {e}"
+            return f"cannot open {self.database.path}: {e}"
         try:
             conn.execute("begin immediate")
             conn.execute("rollback")
         except sqlite3.Error as e:
-            return f"{self.path}: {e}"
+            return f"{self.database.path}: {e}"
         finally:
             conn.close()
         return None
-
-    def oldest_unclaimed_at(self) -> datetime | None:
-        """When the oldest queue item nobody has claimed yet entered the queue."""
-        row = self.db.execute("select min(created_at) from queue_items where status = 'new'").fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None

@@ -1,24 +1,24 @@
 """Conversations: one queue item per customer thread. A customer's new post while an item of theirs is open
 joins that item as a new message (and so does our own reply to them, when the source has it) instead of opening
 a second item. The router says a post may join; this store finds the item and joins it in the decision's
-transaction."""
+transaction (`bot.store.decisions`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.mention import Mention
-from bot.store.base import now
-from bot.store.mentions import MentionStore
-from bot.store.records import PRIORITY_RANK, Conversation, Message, Outcome, QueueItem
+from bot.store.database import Part, now
+from bot.store.records import Conversation, ItemState, Message, Outcome, QueueItem
+from bot.vocabulary import OutcomeKind, Priority, Status
 
-__all__ = ["ConversationStore"]
+__all__ = ["Conversations"]
 
-_OPEN = "q.status in ('new', 'claimed')"
+_OPEN = f"q.status in ('{Status.NEW}', '{Status.CLAIMED}')"
 
 
-class ConversationStore(MentionStore):
+class Conversations(Part):
     def open_conversation(self, mention: Mention, *, is_ours: bool = False) -> Conversation | None:
         """The open item this post continues, with why, or None. A customer's post joins their open item (the
         newest one, when there are several); our own post joins only the item whose message it replies to."""
@@ -51,20 +51,9 @@ class ConversationStore(MentionStore):
         ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
-    def record_outcome(self, mention: Mention, outcome: Outcome) -> int | None:
-        """As the plain store does, and a post that continues an open item joins it. Should the item have
-        closed since the router looked, a post worth queueing on its own opens an item; another is not queued."""
-        if outcome.joins is None:
-            return super().record_outcome(mention, outcome)
-        with self.db.atomic():
-            joined = self._join(mention, outcome.joins, outcome)
-            if joined is None and outcome.outcome == "joined":
-                outcome = replace(outcome, outcome="not_queued",
-                                  route_reason=f"{outcome.route_reason}; but item #{outcome.joins.item_id} was closed")
-            item_id = super().record_outcome(mention, outcome)
-        return joined if joined is not None else item_id
-
-    def _join(self, mention: Mention, conversation: Conversation, outcome: Outcome) -> int | None:
+    def join(self, mention: Mention, conversation: Conversation, outcome: Outcome) -> int | None:
+        """Add the post to the open item as a message, in the caller's transaction; returns the item's id, or
+        None when the item has closed meanwhile. A post worth queueing on its own may raise the item."""
         item_id = conversation.item_id
         row = self.db.execute(
             f"select q.priority_rank, q.due_at from queue_items q where q.id = ? and {_OPEN}", [item_id]
@@ -78,41 +67,26 @@ class ConversationStore(MentionStore):
             "values (?, ?, ?, ?, ?, ?)", [item_id, mention.platform, mention.id, kind, conversation.why, stamp])
         changes: dict[str, Any] = {"updated_at": stamp}
         # A follow-up worth queueing on its own can raise the item, never lower it.
-        if outcome.outcome == "queued" and outcome.priority and PRIORITY_RANK[outcome.priority] < row[0]:
-            changes.update(priority=outcome.priority, priority_rank=PRIORITY_RANK[outcome.priority])
+        raised = Priority(outcome.priority) if outcome.priority else None
+        if outcome.outcome == OutcomeKind.QUEUED and raised and raised.rank < row[0]:
+            changes.update(priority=raised.value, priority_rank=raised.rank)
             due = outcome.due_at.isoformat() if outcome.due_at else None
             if due and (row[1] is None or due < row[1]):
                 changes["due_at"] = due
         self.db.execute(f"update queue_items set {', '.join(f'{k} = ?' for k in changes)} where id = ?",
                         [*changes.values(), item_id])
-        self._audit("router", "message", platform=mention.platform, mention_id=mention.id, queue_item_id=item_id,
-                    detail={"kind": kind, "why": conversation.why, **({"priority": changes["priority"]}
-                                                                   if "priority" in changes else {})})
+        self.database.audit("router", "message", platform=mention.platform, mention_id=mention.id,
+                            queue_item_id=item_id, detail={"kind": kind, "why": conversation.why,
+                                                           **({"priority": changes["priority"]}
+                                                              if "priority" in changes else {})})
         return item_id
 
-    def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int:
-        """A post that joined an item already is in the queue as that item's message; a new item starts its
-        conversation with its own post."""
-        joined = self.db.execute(
-            "select queue_item_id from queue_messages where platform = ? and mention_id = ?", [platform, mention_id]
-        ).fetchone()
-        if joined:
-            return int(joined[0])
-        item_id = super()._enqueue(platform, mention_id, decision_id, outcome, actor)
-        self.db.execute(
-            "insert or ignore into queue_messages (queue_item_id, platform, mention_id, kind, why, added_at) "
-            "values (?, ?, ?, 'customer', 'first post', ?)", [item_id, platform, mention_id, now()])
-        return item_id
-
-    def why(self, platform: str, mention_id: str) -> dict[str, Any]:
-        """As the plain store says, and for a post that joined an item, that item."""
-        info = super().why(platform, mention_id)
-        if info["queue_item"] is None:
-            rows = list(self.db.query(
-                "select q.* from queue_messages qm join queue_items q on q.id = qm.queue_item_id "
-                "where qm.platform = ? and qm.mention_id = ?", [platform, mention_id]))
-            info["queue_item"] = rows[0] if rows else None
-        return info
+    def joined_item(self, platform: str, mention_id: str) -> ItemState | None:
+        """The item a post joined as a message (not its own item), or None."""
+        rows = list(self.db.query(
+            "select q.* from queue_messages qm join queue_items q on q.id = qm.queue_item_id "
+            "where qm.platform = ? and qm.mention_id = ?", [platform, mention_id]))
+        return ItemState.from_row(rows[0]) if rows else None
 
     def messages(self, item_id: int) -> list[Message]:
         """The item's conversation in the order the posts were written."""
@@ -135,3 +109,12 @@ class ConversationStore(MentionStore):
         rows = self.db.execute(f"select q.id, q.status, q.created_at {where} order by q.id desc limit ?",
                                [*args, limit]).fetchall()
         return count, [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def recent_contacts(self, platform: str, author_handle: str, days: int = 7) -> int:
+        """How often this author entered the queue lately: a repeat contact deserves more care."""
+        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+        row = self.db.execute(
+            "select count(*) from queue_items where platform = ? and author_key = lower(?) and created_at >= ?",
+            [platform, author_handle, since],
+        ).fetchone()
+        return int(row[0])

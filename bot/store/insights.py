@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.store.base import BaseStore, cut_bytes, cut_columns, cut_text, like_pattern
+from bot.store.database import Part, cut_bytes, cut_columns, cut_text, like_pattern
 from bot.text.printable import LIST_LIMIT
+from bot.vocabulary import Label, OutcomeKind, Priority, Status
 
 ABOUT_TEXT_LIMIT = 2_000  # characters of a post that listening reads for its terms
 
@@ -30,8 +31,8 @@ class LeftOut:
     url: str
     lang: str | None
     created_at: str
-    outcome: str
-    label: str | None
+    outcome: str  # not_queued or filtered
+    label: Label | None
     probabilities: dict[str, float]
     reasons: tuple[str, ...]
     route_reason: str
@@ -47,8 +48,8 @@ class LeftOut:
 class QueueTimes:
     """One queue item's times, for stats: when it entered, was first claimed, was closed, and was due."""
 
-    priority: str
-    status: str
+    priority: Priority
+    status: Status
     created_at: str
     first_claim_at: str | None
     closed_at: str | None
@@ -72,10 +73,7 @@ def _days(column: str, since: str | None, until: str | None) -> tuple[list[str],
     return where, args
 
 
-_like = like_pattern
-
-
-class InsightStore(BaseStore):
+class Insights(Part):
     def search_left_out(self, text: str = "", label: str | None = None, since: str | None = None,
                         until: str | None = None, limit: int = 50, offset: int = 0,
                         cut: int = LIST_LIMIT) -> list[LeftOut]:
@@ -87,11 +85,11 @@ class InsightStore(BaseStore):
         args: list[Any] = []
         if text.strip():
             where.append("m.text like ? escape '\\'")
-            args.append(_like(text.strip()))
-        if label == "filtered":
-            where.append("d.outcome = 'filtered'")
+            args.append(like_pattern(text.strip()))
+        if label == OutcomeKind.FILTERED:
+            where.append(f"d.outcome = '{OutcomeKind.FILTERED}'")
         elif label:
-            where.append("d.outcome != 'filtered' and d.label = ?")
+            where.append(f"d.outcome != '{OutcomeKind.FILTERED}' and d.label = ?")
             args.append(label)
         in_days, day_args = _days("m.created_at", since, until)
         where += in_days
@@ -107,7 +105,8 @@ class InsightStore(BaseStore):
         found = []
         for r in self.db.execute(sql, [cut_bytes(cut), *args, limit, offset]).fetchall():
             text, length = cut_text(r[13], r[14], r[15], cut)
-            found.append(LeftOut(r[0], r[1], text, r[2] or "", r[3] or "", r[4] or "", r[5], r[6], r[7], r[8],
+            found.append(LeftOut(r[0], r[1], text, r[2] or "", r[3] or "", r[4] or "", r[5], r[6], r[7],
+                                 Label(r[8]) if r[8] else None,
                                  json.loads(r[9] or "{}"), tuple(json.loads(r[10] or "[]")), r[11] or "",
                                  r[12] or "", length))
         return found
@@ -119,7 +118,8 @@ class InsightStore(BaseStore):
         rows = self.db.execute(
             f"select substr(m.created_at, 1, 10), {cut_columns('m.text', 'text')} from mentions m "
             f"join decisions d on d.platform = m.platform and d.mention_id = m.id and {_LATEST} "
-            f"where d.outcome != 'filtered' and d.label = 'about' and {' and '.join(in_days)} order by m.created_at",
+            f"where d.outcome != '{OutcomeKind.FILTERED}' and d.label = '{Label.ABOUT}' and {' and '.join(in_days)} "
+            "order by m.created_at",
             [cut_bytes(cut), *args],
         ).fetchall()
         return [(r[0], cut_text(r[1], r[2], r[3], cut)[0]) for r in rows]
@@ -130,7 +130,7 @@ class InsightStore(BaseStore):
         keeps a day's term counts reads that day's texts again only when this pair moved. From the counts kept
         per day: no mention is read."""
         rows = self.db.execute(
-            "select day, mentions, changes from daily_counts where label = 'about' and day between ? and ?",
+            f"select day, mentions, changes from daily_counts where label = '{Label.ABOUT}' and day between ? and ?",
             [since, until],
         ).fetchall()
         return {r[0]: (int(r[1]), int(r[2])) for r in rows if r[1] > 0}
@@ -166,4 +166,4 @@ class InsightStore(BaseStore):
             f"from queue_items q where {' and '.join(in_days)} order by q.created_at",
             args,
         ).fetchall()
-        return [QueueTimes(*r) for r in rows]
+        return [QueueTimes(Priority(r[0]), Status(r[1]), *r[2:]) for r in rows]

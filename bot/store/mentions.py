@@ -1,21 +1,22 @@
-"""Mentions in, decisions out: raw storage with checkpoints (exactly once), the pending work list, outcomes
-with their reasons, and each source's poll status."""
+"""The stored mentions: raw storage with checkpoints (exactly once), the pending work list and its failures,
+the mentions of a period (for a what-if run), and each source's poll status."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Protocol
 
 from bot.errors import NotFound
 from bot.mention import Author, HandleMention, Mention, clean_text
 from bot.redaction import redact
 from bot.sources.base import Reject
-from bot.store.base import BaseStore, dumps, now
-from bot.store.records import PRIORITY_RANK, Outcome, Status
-from bot.store.schema_scale import COUNTED_LABEL
+from bot.store.database import Part, dumps, now
+from bot.store.records import SourceStatus
+
+__all__ = ["MAX_ATTEMPTS", "Mentions", "PollStatus", "mention_from_row", "storable"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,13 @@ def mention_from_row(r: dict[str, Any]) -> Mention:
     )
 
 
-class MentionStore(BaseStore):
+class PollStatus(Protocol):
+    """The sources' poll status, as health, metrics and alerts read it (`Mentions.source_status`)."""
+
+    def source_status(self) -> list[SourceStatus]: ...
+
+
+class Mentions(Part):
     def store_batch(self, source: str, mentions: Sequence[Mention], checkpoint: str | None,
                     rejects: Sequence[Reject] = ()) -> int:
         """Store a fetched batch and move the source's checkpoint, in one transaction: after a crash either
@@ -92,7 +99,7 @@ class MentionStore(BaseStore):
 
     def checkpoint(self, source: str) -> str | None:
         row = self.db.execute("select value from checkpoints where source = ?", [source]).fetchone()
-        return row[0] if row else None
+        return str(row[0]) if row else None
 
     def pending_mentions(self, limit: int = 500) -> list[Mention]:
         """Stored mentions not yet decided (new ones, and ones whose processing failed or was cut off)."""
@@ -102,86 +109,6 @@ class MentionStore(BaseStore):
         )
         return [mention_from_row(r) for r in rows]
 
-    def record_outcome(self, mention: Mention, outcome: Outcome) -> int | None:
-        """Store a decision with its reasons, queue the mention when routed there, and mark it done: all in one
-        transaction. Returns the queue item's id when queued."""
-        decided = now()
-        with self.db.atomic():
-            self._count_decision(mention, outcome)
-            decision_id = self.db.table("decisions").insert(
-                {
-                    "platform": mention.platform, "mention_id": mention.id, "decided_at": decided,
-                    "outcome": outcome.outcome, "label": outcome.label, "probabilities": dumps(outcome.probabilities),
-                    "priority": outcome.priority, "reasons": dumps(list(outcome.reasons)),
-                    "priority_reasons": dumps(list(outcome.priority_reasons)), "features": dumps(outcome.features),
-                    "model_version": outcome.model_version, "config_version": outcome.config_version,
-                    "route_reason": outcome.route_reason, "filter_reason": outcome.filter_reason,
-                }
-            ).last_pk
-            assert decision_id is not None
-            item_id = None
-            if outcome.outcome == "queued":
-                item_id = self._enqueue(mention.platform, mention.id, int(decision_id), outcome, actor="router")
-            self.db.execute(
-                "update mentions set state = 'done', last_error = null where platform = ? and id = ?",
-                [mention.platform, mention.id],
-            )
-        return item_id
-
-    def _count_decision(self, mention: Mention, outcome: Outcome) -> None:
-        """Move the mention's count in `daily_counts` from its previous latest decision's label (a re-run) to
-        this one's, so the stats never recount the mentions table."""
-        label = "filtered" if outcome.outcome == "filtered" else outcome.label or "unknown"
-        key = [mention.platform, mention.id]
-        previous = self._counted_as(mention.platform, mention.id)
-        if previous:
-            self.db.execute("update daily_counts set mentions = mentions - 1, changes = changes + 1 "
-                            "where day = ? and label = ?", previous)
-        self.db.execute(
-            "insert into daily_counts (day, label, mentions, changes) select substr(created_at, 1, 10), ?, 1, 1 "
-            "from mentions where platform = ? and id = ? "
-            "on conflict (day, label) do update set mentions = mentions + 1, changes = changes + 1",
-            [label, *key],
-        )
-
-    def _touch_counts(self) -> None:
-        """Mark every day changed: after texts were blanked or masked (retention, forget), which moves no count."""
-        self.db.execute("update daily_counts set changes = changes + 1")
-
-    def _counted_as(self, platform: str, mention_id: str) -> tuple[str, str] | None:
-        """(day, label) a decided mention is counted under in `daily_counts`; None when it is not decided."""
-        row = self.db.execute(
-            f"select substr(m.created_at, 1, 10), {COUNTED_LABEL} from mentions m join decisions d "
-            "on d.platform = m.platform and d.mention_id = m.id where m.platform = ? and m.id = ? "
-            "order by d.id desc limit 1", [platform, mention_id],
-        ).fetchone()
-        return (str(row[0]), str(row[1])) if row else None
-
-    def _enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int:
-        priority = outcome.priority or "normal"
-        existing = self.db.execute(
-            "select id from queue_items where platform = ? and mention_id = ?", [platform, mention_id]
-        ).fetchone()
-        if existing:
-            return int(existing[0])
-        stamp = now()
-        author = self.db.execute(
-            "select lower(author_handle) from mentions where platform = ? and id = ?", [platform, mention_id]
-        ).fetchone()
-        item_id = self.db.table("queue_items").insert(
-            {
-                "platform": platform, "mention_id": mention_id, "decision_id": decision_id,
-                "author_key": author[0] if author else None,
-                "status": Status.NEW.value, "priority": priority, "priority_rank": PRIORITY_RANK[priority],
-                "due_at": outcome.due_at.isoformat() if outcome.due_at else None, "created_at": stamp,
-                "updated_at": stamp,
-            }
-        ).last_pk
-        assert item_id is not None
-        self._audit(actor, "enqueue", platform=platform, mention_id=mention_id, queue_item_id=int(item_id),
-                    detail={"priority": priority, "label": outcome.label})
-        return int(item_id)
-
     def mark_failed(self, mention: Mention, error: str) -> None:
         """Processing this mention raised: count the attempt; after MAX_ATTEMPTS it is set aside as failed."""
         self.db.execute(
@@ -190,43 +117,23 @@ class MentionStore(BaseStore):
             [error[:500], MAX_ATTEMPTS, mention.platform, mention.id],
         )
 
-    def recent_contacts(self, platform: str, author_handle: str, days: int = 7) -> int:
-        """How often this author entered the queue lately: a repeat contact deserves more care."""
-        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
-        row = self.db.execute(
-            "select count(*) from queue_items where platform = ? and author_key = lower(?) and created_at >= ?",
-            [platform, author_handle, since],
-        ).fetchone()
-        return int(row[0])
-
     def get_mention(self, platform: str, mention_id: str) -> Mention:
         rows = list(self.db.query("select * from mentions where platform = ? and id = ?", [platform, mention_id]))
         if not rows:
             raise NotFound(f"no stored mention {platform}:{mention_id}")
         return mention_from_row(rows[0])
 
-    def why(self, platform: str, mention_id: str) -> dict[str, Any]:
-        """Everything that explains a mention's place: the mention, each decision with its reasons, and the
-        queue item with its history."""
-        mention = self.get_mention(platform, mention_id)
-        state = self.db.execute(
-            "select state, attempts, last_error from mentions where platform = ? and id = ?", [platform, mention_id]
-        ).fetchone()
-        decisions = [
-            {**d, **{k: json.loads(d[k] or "null") for k in ("probabilities", "reasons", "priority_reasons", "features")}}
-            for d in self.db.query(
-                "select * from decisions where platform = ? and mention_id = ? order by id", [platform, mention_id]
-            )
-        ]
-        items = list(self.db.query("select * from queue_items where platform = ? and mention_id = ?", [platform, mention_id]))
-        history = list(self.db.query(
-            "select at, actor, action, detail from audit_log where platform = ? and mention_id = ? order by id",
-            [platform, mention_id],
-        ))
-        return {
-            "mention": mention, "state": state[0], "attempts": state[1], "last_error": state[2],
-            "decisions": decisions, "queue_item": items[0] if items else None, "history": history,
-        }
+    def mentions_since(self, since: datetime, limit: int = 100_000) -> list[Mention]:
+        """Mentions posted at or after `since`, oldest first (failed ones too: a new config may treat them so),
+        for a what-if run (`webcare config diff`)."""
+        rows = self.db.query(
+            "select * from mentions where created_at >= ? order by created_at, platform, id limit ?",
+            [since.astimezone(timezone.utc).isoformat(), limit],
+        )
+        return [mention_from_row(r) for r in rows]
+
+    def count_mentions(self) -> int:
+        return int(self.db.execute("select count(*) from mentions").fetchone()[0])
 
     def record_poll(self, source: str, error: BaseException | None = None, kind: str = "", stored: int = 0) -> None:
         """Note a poll's result for health reporting and alerts: the last success (and, when it stored new
@@ -248,17 +155,5 @@ class MentionStore(BaseStore):
             self.db.execute("update source_status set polls = polls + 1, errors = errors + 1, "
                             "consecutive_errors = consecutive_errors + 1 where source = ?", [source])
 
-    def source_status(self) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from source_status order by source"))
-
-    def count_mentions(self) -> int:
-        return int(self.db.execute("select count(*) from mentions").fetchone()[0])
-
-    def outcome_counts(self) -> dict[str, int]:
-        """Mentions by their latest outcome's label ('filtered' for filtered ones), for summaries."""
-        rows = self.db.execute(
-            "select coalesce(case when d.outcome = 'filtered' then 'filtered' end, d.label), count(*) "
-            "from decisions d join (select max(id) id from decisions group by platform, mention_id) last "
-            "on last.id = d.id group by 1"
-        ).fetchall()
-        return {str(k): int(v) for k, v in rows}
+    def source_status(self) -> list[SourceStatus]:
+        return [SourceStatus.from_row(r) for r in self.db.query("select * from source_status order by source")]

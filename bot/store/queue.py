@@ -11,9 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
-from bot.store.base import cut_bytes, cut_columns, cut_text, like_pattern, now
-from bot.store.mentions import MentionStore
-from bot.store.records import PRIORITY_RANK, Event, Outcome, QueueItem, Status
+from bot.store.database import Database, Part, cut_bytes, cut_columns, cut_text, like_pattern, now
+from bot.store.mentions import Mentions
+from bot.store.records import Event, Feedback, Outcome, QueueItem
+from bot.vocabulary import LABELS, PRIORITIES, Label, OutcomeKind, Priority, Status
+
+__all__ = ["ORDERS", "Queue", "QueueSearch"]
 
 _ITEM_COLUMNS = """
 select q.*, {text}, m.author_handle, m.author_name, m.url, m.lang, m.created_at as mention_created_at,
@@ -35,7 +38,6 @@ ORDERS = {
     "newest": "m.created_at desc, q.id desc",
     "oldest": "m.created_at, q.id",
 }
-LABELS = ("queue", "direct_other", "about", "irrelevant")
 # What a reference typed in a post looks like once spaces, dashes and dots are gone: letters and digits with at
 # least four digits ("KL 1234-567" is found by "KL1234567" and the other way round).
 _REFERENCE = re.compile(r"(?=(?:\D*\d){4})[A-Za-z0-9 ./-]{4,40}")
@@ -94,7 +96,7 @@ def _state_where(prefix: str, status: str | list[str] | None, priority: str | No
     `prefix`priority_rank: the queue's columns and the kept counts' alike."""
     where: list[str] = []
     args: list[Any] = []
-    statuses = ["new", "claimed"] if status == "open" else [status] if isinstance(status, str) else status
+    statuses = [Status.NEW, Status.CLAIMED] if status == "open" else [status] if isinstance(status, str) else status
     if statuses:
         where.append(f"{prefix}status in ({', '.join('?' * len(statuses))})")
         args += [Status(s).value for s in statuses]
@@ -103,11 +105,15 @@ def _state_where(prefix: str, status: str | list[str] | None, priority: str | No
         # several statuses (open: new or claimed), the unary + keeps SQLite on the status index (the few open
         # items) rather than walking every item of that priority.
         where.append(f"{'+' if statuses and len(statuses) > 1 and prefix else ''}{prefix}priority_rank = ?")
-        args.append(PRIORITY_RANK.get(priority, -1))
+        args.append(Priority(priority).rank if priority in PRIORITIES else -1)
     return where, args
 
 
-class QueueStore(MentionStore):
+class Queue(Part):
+    def __init__(self, database: Database, mentions: Mentions) -> None:
+        super().__init__(database)
+        self.mentions = mentions
+
     def list_queue(self, status: str | list[str] | None = "open", priority: str | None = None,
                    order: str = "urgent", assignee: str | None = None, lang: str | None = None,
                    limit: int = 100, offset: int = 0, holder: str | None = None,
@@ -190,7 +196,8 @@ class QueueStore(MentionStore):
         stamp = now()
         # A first-claim time, once set, stays: a release and a new claim do not move it.
         sets = ", ".join(f"{k} = coalesce({k}, ?)" if k == "first_claimed_at" else f"{k} = ?" for k in changes)
-        guard, guard_args = ("and (status != 'claimed' or assignee = ?)", [actor]) if holder_only else ("", [])
+        guard, guard_args = ((f"and (status != '{Status.CLAIMED}' or assignee = ?)", [actor]) if holder_only
+                             else ("", []))
         with self.db.atomic():
             cursor = self.db.execute(
                 f"update queue_items set {sets}, updated_at = ? where id = ? "
@@ -207,8 +214,8 @@ class QueueStore(MentionStore):
                 raise InvalidTransition(
                     f"queue item {item_id} is {current.status.value}{holder}; cannot {action} it"
                 )
-            self._audit(actor, action, platform=item.platform, mention_id=item.mention_id, queue_item_id=item_id,
-                        detail={"from": item.status.value, **(detail or {})})
+            self.database.audit(actor, action, platform=item.platform, mention_id=item.mention_id,
+                                queue_item_id=item_id, detail={"from": item.status.value, **(detail or {})})
         return self.get_item(item_id)
 
     def claim(self, item_id: int, agent: str) -> QueueItem:
@@ -273,7 +280,8 @@ class QueueStore(MentionStore):
         text = f"{item.note}\n{agent}: {note}" if item.note else f"{agent}: {note}"
         with self.db.atomic():
             self.db.execute("update queue_items set note = ?, updated_at = ? where id = ?", [text, now(), item_id])
-            self._audit(agent, "note", platform=item.platform, mention_id=item.mention_id, queue_item_id=item_id)
+            self.database.audit(agent, "note", platform=item.platform, mention_id=item.mention_id,
+                                queue_item_id=item_id)
         return self.get_item(item_id)
 
     def mark_wrongly_routed(self, item_id: int, agent: str, label: str, note: str = "") -> QueueItem:
@@ -284,30 +292,32 @@ class QueueStore(MentionStore):
         item = self.get_item(item_id)
         with self.db.atomic():
             self._feedback(item.platform, item.mention_id, item_id, "wrongly_routed", label, agent, note)
-            if label != "queue":
+            if label != Label.QUEUE:
                 return self._transition(item_id, agent, "dismiss", (Status.NEW, Status.CLAIMED),
                                         {"status": Status.DISMISSED.value, "resolved_at": now(),
                                          "dismissed_reason": f"wrongly routed: {label}", "closed_by": agent},
                                         {"label": label})
         return self.get_item(item_id)
 
-    def move_to_queue(self, platform: str, mention_id: str, agent: str, priority: str = "normal",
+    def move_to_queue(self, platform: str, mention_id: str, agent: str, priority: str = Priority.NORMAL,
                       due_at: datetime | None = None) -> QueueItem:
         """An agent puts a mention the bot left out into the queue by hand; recorded as feedback ('queue')."""
-        if priority not in PRIORITY_RANK:
-            raise InvalidTransition(f"'{priority}' is not a priority; use one of {', '.join(PRIORITY_RANK)}")
-        self.get_mention(platform, mention_id)
+        if priority not in PRIORITIES:
+            raise InvalidTransition(f"'{priority}' is not a priority; use one of {', '.join(PRIORITIES)}")
+        self.mentions.get_mention(platform, mention_id)
         with self.db.atomic():
             last = self.db.execute(
                 "select id, label from decisions where platform = ? and mention_id = ? order by id desc limit 1",
                 [platform, mention_id],
             ).fetchone()
             decision_id = int(last[0]) if last else None
-            item_id = self._enqueue(
+            item_id = self.enqueue(
                 platform, mention_id, decision_id or 0,
-                Outcome("queued", label=last[1] if last else None, priority=priority, due_at=due_at), actor=agent,
+                Outcome(OutcomeKind.QUEUED, label=last[1] if last else None, priority=Priority(priority),
+                        due_at=due_at),
+                actor=agent,
             )
-            self._feedback(platform, mention_id, item_id, "moved_to_queue", "queue", agent, "")
+            self._feedback(platform, mention_id, item_id, "moved_to_queue", Label.QUEUE, agent, "")
         return self.get_item(int(item_id))
 
     def _feedback(self, platform: str, mention_id: str, item_id: int | None, kind: str, label: str, agent: str,
@@ -316,18 +326,66 @@ class QueueStore(MentionStore):
             {"platform": platform, "mention_id": mention_id, "queue_item_id": item_id, "kind": kind, "label": label,
              "agent": agent, "note": note, "created_at": now()}
         )
-        self._audit(agent, f"feedback:{kind}", platform=platform, mention_id=mention_id, queue_item_id=item_id,
-                    detail={"label": label})
+        self.database.audit(agent, f"feedback:{kind}", platform=platform, mention_id=mention_id,
+                            queue_item_id=item_id, detail={"label": label})
 
-    def feedback(self) -> list[dict[str, Any]]:
-        return list(self.db.query(
+    def feedback(self) -> list[Feedback]:
+        """Every correction agents made, oldest first: training data (`webcare train --with-feedback`)."""
+        return [Feedback.from_row(r) for r in self.db.query(
             "select f.*, m.text, m.lang, m.is_direct_message, m.is_repost, m.is_reply_to_brand, m.handles, "
             "m.parent_text "
             "from feedback f join mentions m on m.platform = f.platform and m.id = f.mention_id order by f.id"
-        ))
+        )]
 
-    def queue_counts(self) -> dict[tuple[str, str], int]:
+    def queue_counts(self) -> dict[tuple[Status, Priority], int]:
         """Queue size by (status, priority)."""
         rows = self.db.execute("select status, priority_rank, items from queue_counts where items > 0").fetchall()
-        names = {rank: name for name, rank in PRIORITY_RANK.items()}
-        return {(s, names.get(r, "normal")): int(n) for s, r, n in rows}
+        names = {p.rank: p for p in Priority}
+        return {(Status(s), names.get(r, Priority.NORMAL)): int(n) for s, r, n in rows}
+
+    def oldest_unclaimed_at(self) -> datetime | None:
+        """When the oldest queue item nobody has claimed yet entered the queue."""
+        row = self.db.execute("select min(created_at) from queue_items where status = ?", [Status.NEW]).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def enqueue(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, actor: str) -> int:
+        """Open a queue item for a mention (its conversation starting with its own post), in the caller's
+        transaction; returns its id. A mention with an item already, or one that joined an item as a message,
+        gives that item."""
+        joined = self.db.execute(
+            "select queue_item_id from queue_messages where platform = ? and mention_id = ?", [platform, mention_id]
+        ).fetchone()
+        if joined:
+            return int(joined[0])
+        priority = Priority(outcome.priority or Priority.NORMAL)
+        existing = self.db.execute(
+            "select id from queue_items where platform = ? and mention_id = ?", [platform, mention_id]
+        ).fetchone()
+        if existing:
+            item_id = int(existing[0])
+        else:
+            item_id = self._open_item(platform, mention_id, decision_id, outcome, priority, actor)
+        self.db.execute(
+            "insert or ignore into queue_messages (queue_item_id, platform, mention_id, kind, why, added_at) "
+            "values (?, ?, ?, 'customer', 'first post', ?)", [item_id, platform, mention_id, now()])
+        return item_id
+
+    def _open_item(self, platform: str, mention_id: str, decision_id: int, outcome: Outcome, priority: Priority,
+                   actor: str) -> int:
+        stamp = now()
+        author = self.db.execute(
+            "select lower(author_handle) from mentions where platform = ? and id = ?", [platform, mention_id]
+        ).fetchone()
+        item_id = self.db.table("queue_items").insert(
+            {
+                "platform": platform, "mention_id": mention_id, "decision_id": decision_id,
+                "author_key": author[0] if author else None,
+                "status": Status.NEW.value, "priority": priority.value, "priority_rank": priority.rank,
+                "due_at": outcome.due_at.isoformat() if outcome.due_at else None, "created_at": stamp,
+                "updated_at": stamp,
+            }
+        ).last_pk
+        assert item_id is not None
+        self.database.audit(actor, "enqueue", platform=platform, mention_id=mention_id,
+                            queue_item_id=int(item_id), detail={"priority": priority.value, "label": outcome.label})
+        return int(item_id)

@@ -1,6 +1,6 @@
 """Web accounts in the store: users with their role and password hash, their sessions (kept here so they can
-be ended on the server), the record of login attempts that throttling counts, and the cookie-signing secret. Hashing and the throttling policy live in bot/web/accounts.py;
-this module only keeps the rows."""
+be ended on the server), the record of login attempts that throttling counts, and the cookie-signing secret.
+Hashing and the throttling policy live in bot/web/accounts.py; this module only keeps the rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.errors import AccountError, NotFound
-from bot.store.base import BaseStore, now
+from bot.store.database import Part, now
 
 ROLES = ("agent", "lead")
 
@@ -38,7 +38,7 @@ class User:
         return cls(row["name"], row["role"], row["password_hash"], row["session_token"], row["created_at"] or "")
 
 
-class UserStore(BaseStore):
+class Users(Part):
     def add_user(self, name: str, role: str, password_hash: str) -> User:
         if role not in ROLES:
             raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
@@ -50,7 +50,7 @@ class UserStore(BaseStore):
                 {"name": name, "role": role, "password_hash": password_hash, "session_token": secrets.token_urlsafe(24),
                  "created_at": stamp, "password_changed_at": stamp}
             )
-            self._audit("users", "user_add", detail={"name": name, "role": role})
+            self.database.audit("users", "user_add", detail={"name": name, "role": role})
         return self.get_user(name)
 
     def get_user(self, name: str) -> User:
@@ -88,7 +88,7 @@ class UserStore(BaseStore):
         self.get_user(name)
         with self.db.atomic():
             ended = self.db.execute("delete from web_sessions where user_name = ?", [name]).rowcount
-            self._audit(actor, "user_logout_everywhere", detail={"name": name, "sessions": ended})
+            self.database.audit(actor, "user_logout_everywhere", detail={"name": name, "sessions": ended})
         return int(ended)
 
     def list_users(self) -> list[User]:
@@ -102,7 +102,7 @@ class UserStore(BaseStore):
                 [password_hash, secrets.token_urlsafe(24), now(), name],
             )
             self.db.execute("delete from web_sessions where user_name = ?", [name])
-            self._audit("users", "user_password", detail={"name": name})
+            self.database.audit("users", "user_password", detail={"name": name})
         return self.get_user(name)
 
     def remove_user(self, name: str, actor: str) -> None:
@@ -110,7 +110,7 @@ class UserStore(BaseStore):
         with self.db.atomic():
             self.db.execute("delete from web_sessions where user_name = ?", [name])
             self.db.execute("delete from users where name = ?", [name])
-            self._audit(actor, "user_remove", detail={"name": name})
+            self.database.audit(actor, "user_remove", detail={"name": name})
 
     def start_login(self, name: str, address: str, since: str,
                     wait_for: Callable[[list[str], list[str]], int]) -> tuple[int | None, int]:

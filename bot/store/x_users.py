@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.store.base import BaseStore, now
+from bot.store.database import Part, now
 
 
-class XUserStore(BaseStore):
+class XUsers(Part):
     def x_user_id(self, handle: str) -> str | None:
         """The stored user id of an X handle (any case), or None when it was never resolved."""
         row = self.db.execute("select user_id from x_users where handle = ?", [handle.casefold()]).fetchone()
@@ -16,6 +14,3 @@ class XUserStore(BaseStore):
     def remember_x_user(self, handle: str, user_id: str) -> None:
         self.db.table("x_users").upsert({"handle": handle.casefold(), "user_id": user_id, "resolved_at": now()},
                                           pk="handle")
-
-    def x_users(self) -> list[dict[str, Any]]:
-        return list(self.db.query("select handle, user_id, resolved_at from x_users order by handle"))

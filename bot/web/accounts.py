@@ -11,7 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.errors import AccountError
-from bot.store import ROLES, Store, User
+from bot.store import ROLES, User
+from bot.web.parts import AccountStore
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,11 @@ def check_password(password: str) -> str:
     return password
 
 
-def add_user(store: Store, name: str, role: str, password: str) -> User:
+def add_user(store: AccountStore, name: str, role: str, password: str) -> User:
     """Make an account after checking its name, role and password; the password is stored only as a hash."""
     if role not in ROLES:
         raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
-    return store.add_user(check_name(name), role, hash_password(check_password(password)))
+    return store.users.add_user(check_name(name), role, hash_password(check_password(password)))
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class LoginResult:
     message: str = ""
 
 
-def log_in(store: Store, name: str, password: str, address: str, at: datetime | None = None) -> LoginResult:
+def log_in(store: AccountStore, name: str, password: str, address: str, at: datetime | None = None) -> LoginResult:
     """Check a login attempt; a throttled name or address is refused before its password is even looked at.
     The attempt is counted before the (slow) password check, so simultaneous guesses cannot slip past the
     limits; a success clears only that name's count, never the address's."""
@@ -68,12 +69,12 @@ def log_in(store: Store, name: str, password: str, address: str, at: datetime | 
     def wait_for(by_name: list[str], by_address: list[str]) -> int:
         return max(_wait(by_name, MAX_FAILURES_PER_NAME, at), _wait(by_address, MAX_FAILURES_PER_ADDRESS, at))
 
-    attempt, wait = store.start_login(name, address, (at - WINDOW).isoformat(), wait_for)
+    attempt, wait = store.users.start_login(name, address, (at - WINDOW).isoformat(), wait_for)
     if attempt is None:
         log.warning("login throttled for a name or address after repeated failures")
         minutes = max(1, -(-wait // 60))
         return LoginResult(None, f"Too many failed logins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.")
-    user = store.find_user(name)
+    user = store.users.find_user(name)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         ok = user is not None
@@ -81,9 +82,9 @@ def log_in(store: Store, name: str, password: str, address: str, at: datetime | 
         ok = False
     if not ok or user is None:
         return LoginResult(None, "Wrong name or password.")
-    store.login_succeeded(attempt)
+    store.users.login_succeeded(attempt)
     if _hasher.check_needs_rehash(user.password_hash):
-        user = store.set_password_hash(user.name, hash_password(password))
+        user = store.users.set_password_hash(user.name, hash_password(password))
     return LoginResult(user)
 
 

@@ -15,7 +15,7 @@ bp = Blueprint("alerts", __name__)
 @bp.route("/alerts")
 @login_required
 def index() -> ResponseReturnValue:
-    records = store().alerts(limit=200)
+    records = store().alerts.alerts(limit=200)
     config = settings().alerts
     return render_template("alerts.html", firing=[a for a in records if a.is_firing],
                            resolved=[a for a in records if not a.is_firing][:50], config=config)

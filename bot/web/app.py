@@ -23,9 +23,9 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from bot.config.settings import Settings
 from bot.errors import NotFound
 from bot.redaction import redact
-from bot.store import Store
 from bot.text.due import due_words, stored_time, when
 from bot.text.printable import LIST_LIMIT, printable, shorten
+from bot.web.parts import WebStore
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,13 @@ class _SessionCookies(SecureCookieSessionInterface):
         return web.trusted_proxy is not None or request.is_secure
 
 
-def create_app(store: Store, settings: Callable[[], Settings] | Settings) -> Flask:
+def create_app(store: WebStore, settings: Callable[[], Settings] | Settings) -> Flask:
     """The Flask app on `store`. `settings` may be a callable, so the daemon's reloaded config is seen."""
     from bot.web import alert_views, auth, insight_views, queue_views, search_views, users_views
 
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=store.web_secret(),
+        SECRET_KEY=store.users.web_secret(),
         SESSION_COOKIE_NAME="webcare_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -120,7 +120,7 @@ def build_wsgi(app: Flask, mounts: Mapping[str, WSGIApp] | None = None) -> WSGIA
     return DispatcherMiddleware(app, dict(mounts))
 
 
-def store() -> Store:
+def store() -> WebStore:
     from flask import current_app
 
     return current_app.extensions["webcare.store"]  # type: ignore[no-any-return]

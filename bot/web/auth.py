@@ -52,7 +52,7 @@ def init_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load(session_id: str) -> WebUser | None:
-        user = store().user_by_session(session_id, session_lifetime())
+        user = store().users.user_by_session(session_id, session_lifetime())
         return WebUser(user, session_id) if user else None
 
     @manager.unauthorized_handler
@@ -99,7 +99,7 @@ def login() -> ResponseReturnValue:
         result = accounts.log_in(store(), form.name.data or "", form.password.data or "", request.remote_addr or "")
         if result.user is not None:
             session.clear()
-            login_user(WebUser(result.user, store().start_session(result.user.name, session_lifetime())))
+            login_user(WebUser(result.user, store().users.start_session(result.user.name, session_lifetime())))
             session.permanent = True
             log.info("user %s logged in", result.user.name)
             return redirect(safe_next(request.args.get("next")))
@@ -111,7 +111,7 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
-    store().end_session(current_user.session_id)
+    store().users.end_session(current_user.session_id)
     logout_user()
     session.clear()
     flash("You are logged out.")

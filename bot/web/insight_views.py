@@ -50,13 +50,13 @@ class DayTerms:
                stop: frozenset[str]) -> dict[date, TermCounts]:
         s = store()
         found = {}
-        for day_text, fingerprint in s.about_days(since.isoformat(), until.isoformat()).items():
+        for day_text, fingerprint in s.insights.about_days(since.isoformat(), until.isoformat()).items():
             day = date.fromisoformat(day_text)
             key = (str(s.path), day, ignore, stop)
             with self._lock:
                 kept = self._days.get(key)
             if kept is None or kept[0] != fingerprint:
-                counted = day_terms((text for _, text in s.about_texts(day_text, day_text)), ignore, stop)
+                counted = day_terms((text for _, text in s.insights.about_texts(day_text, day_text)), ignore, stop)
                 with self._lock:
                     self._days[key] = (fingerprint, counted)
                     for old in sorted(self._days, key=lambda k: k[1])[:-self.KEEP]:
@@ -75,7 +75,7 @@ def _csv(name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Re
 
 
 def _listening() -> Listening:
-    until = _until(store().latest_mention_day())
+    until = _until(store().insights.latest_mention_day())
     since = until - timedelta(days=13)
     brand = settings().brand
     languages = tuple(settings().alerts.spike.languages)
@@ -90,7 +90,7 @@ def listening() -> ResponseReturnValue:
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
                          {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
     alerts = settings().alerts
-    spikes = [a for a in store().alerts(status="firing", limit=100) if a.kind == "spike"]
+    spikes = [a for a in store().alerts.alerts(status="firing", limit=100) if a.kind == "spike"]
     return render_template("listening.html", result=result, chart=chart, spikes=spikes, config=alerts,
                            alerts_enabled=alerts.enabled,
                            spike_window=alerts.spike.window, baseline_days=alerts.spike.baseline_days)
@@ -109,11 +109,11 @@ def listening_csv() -> ResponseReturnValue:
 
 def _stats() -> dict[str, Any]:
     days_wanted = min(max(request.args.get("days", 14, type=int) or 14, 1), 90)
-    until = _until(store().latest_mention_day())
+    until = _until(store().insights.latest_mention_day())
     days = st.days_between(until - timedelta(days=days_wanted - 1), until)
-    counts = st.volume(store().volume_by_day(days[0].isoformat(), until.isoformat()), days)
-    queue_until = date.fromisoformat(store().latest_queue_day() or _today().isoformat())
-    items = store().queue_times((queue_until - timedelta(days=days_wanted - 1)).isoformat(), queue_until.isoformat())
+    counts = st.volume(store().insights.volume_by_day(days[0].isoformat(), until.isoformat()), days)
+    queue_until = date.fromisoformat(store().insights.latest_queue_day() or _today().isoformat())
+    items = store().insights.queue_times((queue_until - timedelta(days=days_wanted - 1)).isoformat(), queue_until.isoformat())
     return {"day_list": days, "counts": counts, "totals": {k: sum(v) for k, v in counts.items()},
             "first_claim": st.to_first_claim(items), "resolve": st.to_resolve(items), "breaches": st.breaches(items),
             "days": days_wanted, "since": days[0], "until": until,

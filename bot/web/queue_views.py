@@ -60,27 +60,27 @@ def _query(f: dict[str, str]) -> dict[str, Any]:
 
 def _items(f: dict[str, str]) -> tuple[list[QueueItem], Page]:
     query = _query(f)
-    page = Page(page_number(request.args.get("page")), PAGE_SIZE, store().count_queue(**query))
-    return store().list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, cut=LIST_LIMIT, **query), page
+    page = Page(page_number(request.args.get("page")), PAGE_SIZE, store().queue.count_queue(**query))
+    return store().queue.list_queue(order="urgent", limit=PAGE_SIZE, offset=page.offset, cut=LIST_LIMIT, **query), page
 
 
 def _pane(item: QueueItem, *, full: bool = False, error: str = "") -> dict[str, Any]:
     """What the detail pane shows of one item."""
     s = store()
-    messages = s.messages(item.id)
+    messages = s.conversations.messages(item.id)
     known = {m.mention_id for m in messages}
     parent = None
     if item.in_reply_to_post_id and item.in_reply_to_post_id not in known:
         try:
-            parent = s.get_mention(item.platform, item.in_reply_to_post_id)
+            parent = s.mentions.get_mention(item.platform, item.in_reply_to_post_id)
         except NotFound:
             pass
-    contacts, earlier = s.earlier_contacts(item)
+    contacts, earlier = s.conversations.earlier_contacts(item)
     texts = [m.text for m in messages] + [parent.text if parent else "", item.note or ""]
     return {"item": item, "messages": messages, "parent": parent, "contacts": contacts, "earlier": earlier,
             "cut": any(len(t) > LIST_LIMIT for t in texts),
-            "history": s.history(item.id), "full": full, "error": error, "wrong_labels": WRONG_LABELS,
-            "agents": [u.name for u in s.list_users()] if current_user.is_lead else []}
+            "history": s.queue.history(item.id), "full": full, "error": error, "wrong_labels": WRONG_LABELS,
+            "agents": [u.name for u in s.users.list_users()] if current_user.is_lead else []}
 
 
 @bp.route("/")
@@ -102,12 +102,12 @@ def index() -> ResponseReturnValue:
     selected = next((i for i in items if i.id == wanted), None) or (items[0] if items else None)
     if wanted and selected is not None and selected.id != wanted:
         try:
-            selected = store().get_item(wanted)
+            selected = store().queue.get_item(wanted)
         except NotFound:
             pass
     pane = _pane(selected) if selected else {}
     return render_template("queue.html", items=items, page=page, filters=f, statuses=STATUSES,
-                           priorities=PRIORITIES, languages=store().queue_languages(), has_pane=bool(pane),
+                           priorities=PRIORITIES, languages=store().queue.queue_languages(), has_pane=bool(pane),
                            export=url_for("queue.export", **dict[str, Any](f)), **pane)
 
 
@@ -124,7 +124,7 @@ def items() -> ResponseReturnValue:
 @login_required
 def export() -> ResponseReturnValue:
     """The list as filtered, every page of it, as CSV."""
-    found = store().list_queue(order="urgent", limit=EXPORT_LIMIT, **_query(_filters()))
+    found = store().queue.list_queue(order="urgent", limit=EXPORT_LIMIT, **_query(_filters()))
     return Response(csv_text(QUEUE_COLUMNS, queue_rows(found)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=webcare-queue.csv"})
 
@@ -133,40 +133,40 @@ def export() -> ResponseReturnValue:
 @login_required
 def item(item_id: int) -> ResponseReturnValue:
     """One item on a page of its own, with the whole text of every message."""
-    return render_template("item.html", **_pane(store().get_item(item_id), full=True))
+    return render_template("item.html", **_pane(store().queue.get_item(item_id), full=True))
 
 
 @bp.route("/items/<int:item_id>/pane")
 @login_required
 def pane(item_id: int) -> ResponseReturnValue:
     """The detail pane of one item, for the list beside it."""
-    return render_template("_pane.html", **_pane(store().get_item(item_id)))
+    return render_template("_pane.html", **_pane(store().queue.get_item(item_id)))
 
 
 def _act(item_id: int, action: str, agent: str, form: Any) -> None:
     s = store()
     if action == "claim":
-        s.claim(item_id, agent)
+        s.queue.claim(item_id, agent)
     elif action == "release":
-        s.release(item_id, agent)
+        s.queue.release(item_id, agent)
     elif action == "resolve":
-        s.resolve(item_id, agent)
+        s.queue.resolve(item_id, agent)
     elif action == "dismiss":
-        s.dismiss(item_id, agent, form.get("reason", "").strip()[:500])
+        s.queue.dismiss(item_id, agent, form.get("reason", "").strip()[:500])
     elif action == "wrong":
         label = form.get("label", "")
         if label not in WRONG_LABELS:
             raise InvalidTransition(f"pick the right label for item {item_id}: one of {', '.join(WRONG_LABELS)}")
-        s.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
+        s.queue.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
     elif action == "note":
         note = form.get("note", "").strip()[:2000]
         if not note:
             raise InvalidTransition("the note is empty; write something first")
-        s.add_note(item_id, agent, note)
+        s.queue.add_note(item_id, agent, note)
     elif action == "take-over":
-        s.take_over(item_id, agent)
+        s.queue.take_over(item_id, agent)
     elif action == "assign":
-        s.assign(item_id, agent, form.get("to", "").strip()[:64])
+        s.queue.assign(item_id, agent, form.get("to", "").strip()[:64])
 
 
 @bp.route("/items/<int:item_id>/<action>", methods=["POST"])
@@ -189,7 +189,7 @@ def act(item_id: int, action: str) -> ResponseReturnValue:
     except InvalidTransition as e:
         error, status = str(e), 409
     if request.headers.get("HX-Request"):
-        changed = store().get_item(item_id)
+        changed = store().queue.get_item(item_id)
         full = form.get("full") == "1"
         # The pane re-drawn as it was shown (whole on the item's page), and in the list the item's row swapped.
         html = render_template("_pane.html", **_pane(changed, full=full, error=error))

@@ -52,7 +52,7 @@ def index() -> ResponseReturnValue:
     if errors:
         return render_template("search.html", results=[], has_more=False, page=1, errors=errors, labels=LABEL_CHOICES,
                                priorities=PRIORITIES, **form), 400
-    found = store().search_left_out(q, label or None, since or None, until or None, limit=PAGE_SIZE + 1,
+    found = store().insights.search_left_out(q, label or None, since or None, until or None, limit=PAGE_SIZE + 1,
                                     offset=(page - 1) * PAGE_SIZE)
     return render_template("search.html", results=found[:PAGE_SIZE], has_more=len(found) > PAGE_SIZE, page=page,
                            errors=[], q=q, label=label, since=since, until=until, labels=LABEL_CHOICES,
@@ -66,7 +66,7 @@ def export() -> ResponseReturnValue:
     """The left-out mentions that match, every one of them (up to 100,000), as CSV."""
     args = request.args
     label = args.get("label", "") if args.get("label", "") in LABEL_CHOICES else ""
-    found = store().search_left_out(args.get("q", "").strip()[:200], label or None,
+    found = store().insights.search_left_out(args.get("q", "").strip()[:200], label or None,
                                     day(args.get("since"), "From") or None, day(args.get("until"), "To") or None,
                                     limit=100_000)
     rows = [(m.platform, m.mention_id, m.created_at, m.author_handle, m.author_name, m.lang, m.outcome, m.label,
@@ -80,7 +80,7 @@ def export() -> ResponseReturnValue:
 @login_required
 def mention(platform: str, mention_id: str) -> ResponseReturnValue:
     """One stored mention with its whole text: where a search result cut for the list is read in full."""
-    return render_template("mention.html", mention=store().get_mention(platform, mention_id))
+    return render_template("mention.html", mention=store().mentions.get_mention(platform, mention_id))
 
 
 @bp.route("/search/move", methods=["POST"])
@@ -93,7 +93,7 @@ def move() -> ResponseReturnValue:
         if priority not in PRIORITIES:
             raise InvalidTransition(f"'{priority}' is not a priority; use one of {', '.join(PRIORITIES)}")
         minutes = getattr(settings().service_levels, priority)
-        item = store().move_to_queue(platform, mention_id, current_user.name, priority,
+        item = store().queue.move_to_queue(platform, mention_id, current_user.name, priority,
                                      datetime.now(timezone.utc) + timedelta(minutes=minutes))
     except (NotFound, InvalidTransition) as e:
         flash(str(e), "error")

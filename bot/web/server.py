@@ -12,8 +12,8 @@ from waitress.server import create_server
 
 from bot.config.settings import Settings
 from bot.errors import ConfigError
-from bot.store import Store
 from bot.web.app import WSGIApp, build_wsgi, create_app
+from bot.web.parts import WebStore
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ __all__ = ["WebServer"]
 
 
 class WebServer:
-    def __init__(self, store: Store, settings: Callable[[], Settings],
+    def __init__(self, store: WebStore, settings: Callable[[], Settings],
                  mounts: Mapping[str, WSGIApp] | None = None) -> None:
         """`mounts`: apps served beside the review app by path prefix, reached without a login (the daemon
         mounts /healthz and /metrics)."""

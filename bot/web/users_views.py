@@ -23,7 +23,7 @@ bp = Blueprint("users", __name__)
 @bp.route("/users")
 @lead_required
 def index() -> ResponseReturnValue:
-    return render_template("users.html", users=store().list_users(), roles=ROLES)
+    return render_template("users.html", users=store().users.list_users(), roles=ROLES)
 
 
 @bp.route("/users", methods=["POST"])
@@ -44,7 +44,7 @@ def add() -> ResponseReturnValue:
 @lead_required
 def password(name: str) -> ResponseReturnValue:
     try:
-        store().set_password_hash(
+        store().users.set_password_hash(
             name, accounts.hash_password(accounts.check_password(request.form.get("password", "")))
         )
     except (AccountError, NotFound) as e:
@@ -61,7 +61,7 @@ def remove(name: str) -> ResponseReturnValue:
         flash("You cannot remove yourself; ask another lead.", "error")
         return redirect(url_for("users.index"))
     try:
-        store().remove_user(name, current_user.name)
+        store().users.remove_user(name, current_user.name)
     except NotFound as e:
         flash(str(e), "error")
     else:
@@ -74,7 +74,7 @@ def remove(name: str) -> ResponseReturnValue:
 def logout_everywhere(name: str) -> ResponseReturnValue:
     """End every session of a user (a lost laptop, a shared computer): they must log in again."""
     try:
-        ended = store().end_sessions(name, current_user.name)
+        ended = store().users.end_sessions(name, current_user.name)
     except NotFound as e:
         flash(str(e), "error")
     else:

@@ -1,4 +1,6 @@
-"""The connection: one SQLite file in WAL mode, one sqlite-utils `Database` per thread, migrations on open."""
+"""The shared database under every part of the store: one SQLite file in WAL mode, one sqlite-utils `Database`
+per thread, migrations on open, and the audit log every state change writes to. The parts (mentions, queue,
+conversations, ...) each hold this one object; `bot.store.Store` composes them."""
 
 from __future__ import annotations
 
@@ -6,26 +8,26 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
+from sqlite_utils import Database as SqliteDatabase
+from sqlite_utils import Migrations
 
 from bot.errors import StoreError
-from bot.store import schema
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
-class _Database(Database):
+class _Database(SqliteDatabase):
     """sqlite-utils' Database whose transactions take the write lock when they begin (BEGIN IMMEDIATE). A
     deferred transaction that reads first (sqlite-utils reads the table's columns before an insert) cannot wait
     for another process's write lock: SQLite answers "database is locked" at once, ignoring the busy timeout."""
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[Database]:
+    def atomic(self) -> Iterator[SqliteDatabase]:
         if self.conn.in_transaction:
             with super().atomic():
                 yield self
@@ -50,10 +52,14 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def like_escape(text: str) -> str:
+    """`text` for a LIKE pattern with `escape '\\'`: its %, _ and \\ taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern (with `escape '\\'`) that finds `text` anywhere, its % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_escape(text)}%"
 
 
 def dumps(value: Any) -> str:
@@ -84,12 +90,10 @@ def cut_text(head: bytes | None, size: int | None, length: int | None, limit: in
     return text[:limit], length or 0
 
 
-class BaseStore:
+class Database:
     """Opens the file, applies pending migrations once, and hands each thread its own connection."""
 
-    migration_sets = [schema.core]
-
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, migration_sets: Sequence[Migrations]) -> None:
         self.path = Path(path)
         self._local = threading.local()
         try:
@@ -101,14 +105,15 @@ class BaseStore:
                              f"is writable by this user, or set storage.database to a path that is") from None
         try:
             db.enable_wal()
-            for migrations in self.migration_sets:
+            for migrations in migration_sets:
                 migrations.apply(db)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: cannot open the database ({e})") from None
 
     @property
-    def db(self) -> Database:
-        db = getattr(self._local, "db", None)
+    def db(self) -> SqliteDatabase:
+        """This thread's connection (sqlite3 binds a connection to the thread that opened it)."""
+        db: SqliteDatabase | None = getattr(self._local, "db", None)
         if db is None:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
@@ -118,14 +123,27 @@ class BaseStore:
         return db
 
     def close(self) -> None:
+        """Close this thread's connection."""
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
 
-    def _audit(self, actor: str, action: str, *, platform: str | None = None, mention_id: str | None = None,
-               queue_item_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+    def audit(self, actor: str, action: str, *, platform: str | None = None, mention_id: str | None = None,
+              queue_item_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+        """One line of the audit log; written in the caller's transaction."""
         self.db.table("audit_log").insert(
             {"at": now(), "actor": actor, "action": action, "platform": platform, "mention_id": mention_id,
              "queue_item_id": queue_item_id, "detail": dumps(detail or {})}
         )
+
+
+class Part:
+    """One part of the store (its mentions, its queue, ...): its operations on the shared `Database`."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @property
+    def db(self) -> SqliteDatabase:
+        return self.database.db
