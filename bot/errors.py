@@ -2,6 +2,7 @@
 
     WebcareError                  base of everything below; entry points turn it into a message and an exit code
     ├── ConfigError               a config file is invalid (file, line and reason in the message)
+    │   └── CannotListen          a configured port is taken or not ours (web.port, ops.port)
     ├── StoreError                the database cannot be used (locked too long, unwritable, newer schema)
     ├── NotFound                  a queue item, mention or user that does not exist
     ├── InvalidTransition         a queue action that the item's state forbids (claim a resolved item, ...)
@@ -25,6 +26,13 @@ class WebcareError(Exception):
 
 class ConfigError(WebcareError):
     pass
+
+
+class CannotListen(ConfigError):
+    """A server could not listen where config says: `key` names the setting to change."""
+
+    def __init__(self, key: str, host: str, port: int, error: OSError) -> None:
+        super().__init__(f"{key}: cannot listen on {host}:{port} ({error.strerror}); choose a free port or 0 for any")
 
 
 class StoreError(WebcareError):

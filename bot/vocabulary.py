@@ -1,13 +1,14 @@
 """The product's words, in one place: the classifier's labels, the priorities with their order, the queue
-item's status and the kinds of outcome a mention can have. The classifier, the config schema, the store, the
-web app and the CLI all import them from here; no other module writes these names by hand. A leaf (imports
-nothing of ours)."""
+item's status, the kinds of outcome a mention can have and the kinds of alert. The classifier, the config schema,
+the store, the web app and the CLI all import them from here; no other module writes these names by hand. A leaf
+(imports nothing of ours)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["LABELS", "OUTCOMES", "PRIORITIES", "STATUSES", "Label", "OutcomeKind", "Priority", "Status"]
+__all__ = ["ALERT_KINDS", "LABELS", "OUTCOMES", "PRIORITIES", "STATUSES", "AlertKind", "Label", "OutcomeKind",
+           "Priority", "Status"]
 
 
 class Label(StrEnum):
@@ -54,8 +55,19 @@ class OutcomeKind(StrEnum):
     FILTERED = "filtered"  # a config filter stopped it before the classifier
 
 
+class AlertKind(StrEnum):
+    """What an alert is about (bot/alerts): the /alerts page and the ops metrics name them so."""
+
+    SPIKE = "spike"  # terms rising in the mentions about the brand
+    SOURCE_QUIET = "source_quiet"  # a source has not polled, or not brought a mention, for too long
+    POLL_ERRORS = "poll_errors"  # a source's polls keep failing
+    OVERDUE = "overdue"  # open queue items past their due time
+    CLASSIFIER = "classifier"  # the classifier keeps failing
+
+
 LABELS: tuple[Label, ...] = tuple(Label)
 PRIORITIES: tuple[Priority, ...] = tuple(Priority)
 _PRIORITY_ORDER: tuple[Priority, ...] = PRIORITIES
 STATUSES: tuple[Status, ...] = tuple(Status)
 OUTCOMES: tuple[OutcomeKind, ...] = tuple(OutcomeKind)
+ALERT_KINDS: tuple[AlertKind, ...] = tuple(AlertKind)

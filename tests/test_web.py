@@ -143,6 +143,24 @@ def test_wrongly_routed_with_the_right_label_becomes_feedback(web: tuple[str, St
     assert [(f.kind, f.label, f.agent) for f in store.queue.feedback()] == [("wrongly_routed", "irrelevant", AGENT)]
 
 
+def test_an_unknown_action_is_a_404_and_a_bad_wrong_label_or_an_empty_note_a_409(web: tuple[str, Store]) -> None:
+    base, store = web
+    session = log_in(base, AGENT, AGENT_PASSWORD)
+    token = csrf_token(session.get(f"{base}/queue", timeout=10).text)
+    item = _item_of(store, "booking gone")
+    htmx = {"HX-Request": "true"}
+    r = session.post(f"{base}/items/{item}/shred", data={"csrf_token": token}, headers=htmx, timeout=10)
+    assert r.status_code == 404
+    assert "There is no action &#39;shred&#39;." in r.text
+    r = session.post(f"{base}/items/{item}/wrong", data={"csrf_token": token, "label": "queue"}, headers=htmx,
+                     timeout=10)
+    assert r.status_code == 409
+    assert f"pick the right label for item {item}: one of direct_other, about, irrelevant" in r.text
+    r = session.post(f"{base}/items/{item}/note", data={"csrf_token": token, "note": "  "}, headers=htmx, timeout=10)
+    assert r.status_code == 409
+    assert "the note is empty; write something first" in r.text
+
+
 def test_dismiss_without_a_reason_is_refused_with_a_message(web: tuple[str, Store]) -> None:
     base, store = web
     session = log_in(base, AGENT, AGENT_PASSWORD)

@@ -1,8 +1,11 @@
 """Small edges found by attacking the product: a CR/LF in a redirect target, a date at the end of the calendar,
-a database that cannot be opened or is locked when `--once` starts, and the Secure flag of the session cookie."""
+a database that cannot be opened or is locked when `--once` starts, the Secure flag of the session cookie, a port
+in use, and the web package without an import circle."""
 
 from __future__ import annotations
 
+import ast
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,9 +16,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.config.settings import Settings
+from bot.config.settings import Settings, load_settings
+from bot.errors import CannotListen
+from bot.ops import OpsServer
 from bot.store import Store, database
-from tests.conftest import webcare
+from bot.web import WebServer
+from tests.conftest import ROOT, webcare
 from tests.web_support import AGENT, AGENT_PASSWORD, csrf_token, fill, log_in, serving
 
 
@@ -113,3 +119,38 @@ def test_the_session_cookie_is_secure_behind_a_tls_proxy_and_by_setting(write_co
         assert "Secure" in session_cookie(base_url)
     with serving(web(trusted_proxy="127.0.0.1", secure_cookies=False)) as (base_url, _):
         assert "Secure" not in session_cookie(base_url, **https)
+
+
+def test_a_taken_port_gets_one_message_from_the_web_and_the_ops_server(write_config: Callable[..., Path]) -> None:
+    settings = load_settings(write_config())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        store = Store(settings.database_path)
+        try:
+            web = settings.web.model_copy(update={"host": "127.0.0.1", "port": port})
+            with pytest.raises(CannotListen) as refused:
+                WebServer(store, lambda: settings.model_copy(update={"web": web}))
+            assert str(refused.value) == (f"web.port: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                          "choose a free port or 0 for any")
+        finally:
+            store.close()
+        with pytest.raises(CannotListen) as refused:
+            OpsServer(lambda environ, start_response: [], "127.0.0.1", port)
+        assert str(refused.value) == (f"ops.port: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                      "choose a free port or 0 for any")
+
+
+def test_no_module_of_the_web_package_imports_its_factory_back() -> None:
+    """The views reach the store and settings through bot.web.context; only the package's front door and the
+    server that runs the app import the factory (bot.web.app), which imports the views."""
+    importers = set()
+    for path in sorted((ROOT / "bot" / "web").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if "bot.web.app" in names or (isinstance(node, ast.ImportFrom) and node.module == "bot.web"
+                                          and any(a.name == "app" for a in node.names)):
+                importers.add(path.name)
+    assert importers == {"__init__.py", "server.py"}

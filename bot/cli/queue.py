@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,23 +15,13 @@ from bot.cli.app import Context, handles_errors, main, pass_app, say
 from bot.errors import WebcareError
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
 from bot.store import QueueItem, QueueSearch
-from bot.text.due import due_words, when
+from bot.text.due import ago, due_words, when
+from bot.text.printable import one_line
 from bot.vocabulary import LABELS, PRIORITIES, STATUSES, Status
 
 F = TypeVar("F", bound=Callable[..., Any])
 # --status: "open" (new or claimed), one status, or "all".
 STATUS_CHOICES = ["open", *(s.value for s in STATUSES), "all"]
-
-
-def _age(iso: str) -> str:
-    try:
-        seconds = (datetime.now(timezone.utc) - datetime.fromisoformat(iso)).total_seconds()
-    except ValueError:
-        return "?"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s"
 
 
 def _agent(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -72,11 +62,6 @@ def search_options(fn: F) -> F:
     return fn
 
 
-def _one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 @main.group()
 def queue() -> None:
     """List and work the queue."""
@@ -110,8 +95,8 @@ def list_(app: Context, status: str, priority: str | None, order: str, limit: in
     for item in items:
         who = f" [{item.holder}]" if item.holder else ""  # the same name the web shows
         more = f" (+{item.messages - 1})" if item.messages > 1 else ""
-        say(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {_age(item.mention_created_at):>4}  "
-            f"@{item.author_handle}{more}: {_one_line(item.text, 70)}")
+        say(f"{item.id:>5}  {item.priority:<6}  {item.status.value:<9}{who}  {ago(item.mention_created_at):>4}  "
+            f"@{item.author_handle}{more}: {one_line(item.text, 70)}")
     if total > len(items):
         say(f"... {total - len(items)} more; show them with --limit {min(total, 10_000)}")
 
@@ -282,7 +267,7 @@ def why(app: Context, key: str) -> None:
     info = app.store.decisions.why(platform, mention_id)
     m = info.mention
     say(f"{m.key}  @{m.author.handle}  {m.created_at.isoformat()}  state: {info.state}")
-    say(f"text: {_one_line(m.text, 200)}")
+    say(f"text: {one_line(m.text, 200)}")
     if info.last_error:
         say(f"last error ({info.attempts} attempts): {info.last_error}")
     if info.state == "failed":

@@ -18,11 +18,9 @@ from bot.ops.health import HealthReads, health, source_rows
 from bot.ops.state import ServiceState
 from bot.redaction import redact
 from bot.store import AlertRecord
-from bot.vocabulary import PRIORITIES, Priority, Status
+from bot.vocabulary import ALERT_KINDS, PRIORITIES, STATUSES, Priority, Status
 
 __all__ = ["OpsReads", "wsgi_app"]
-
-ALERT_KINDS = ("spike", "source_quiet", "poll_errors", "overdue", "classifier")
 
 
 class _QueueGauges(Protocol):
@@ -71,7 +69,7 @@ class _FromStore:
         counts = self.store.queue.queue_counts()
         queue = GaugeMetricFamily("webcare_queue_items", "Queue items by status and priority.",
                                   labels=["status", "priority"])
-        for status in Status:
+        for status in STATUSES:
             for priority in PRIORITIES:
                 queue.add_metric([status.value, priority], counts.get((status, priority), 0))
         yield queue
@@ -117,7 +115,7 @@ def wsgi_app(store: OpsReads, daemon_state: ServiceState) -> WSGIApplication:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Counters(daemon_state))
     registry.register(_FromStore(store, daemon_state))
-    metrics = make_wsgi_app(registry)
+    metrics: WSGIApplication = make_wsgi_app(registry)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"

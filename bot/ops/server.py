@@ -11,7 +11,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import WSGIApplication
 
-from bot.errors import ConfigError
+from bot.errors import CannotListen
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,7 @@ class OpsServer:
         try:
             self._server: WSGIServer = make_server(host, port, app, handler_class=_QuietHandler)
         except OSError as e:
-            raise ConfigError(
-                f"ops.port: cannot listen on {host}:{port} ({e.strerror}); choose a free port or 0 for any"
-            ) from None
+            raise CannotListen("ops.port", host, port, e) from None
         self.host, self.port = host, int(self._server.server_port)
         self._thread = threading.Thread(target=self._server.serve_forever, name="ops-http", daemon=True)
 

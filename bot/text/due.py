@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-__all__ = ["due_words", "span", "stored_time", "when"]
+__all__ = ["ago", "due_words", "span", "stored_time", "when"]
 
 
 def stored_time(iso: str | None) -> datetime | None:
@@ -40,6 +40,21 @@ def due_words(due_iso: str | None, now: datetime | None = None) -> str:
         return ""
     seconds = (due - (now or datetime.now(timezone.utc))).total_seconds()
     return f"due in {span(seconds)}" if seconds >= 0 else f"overdue by {span(seconds)}"
+
+
+def ago(iso: str | None, now: datetime | None = None) -> str:
+    """'3m', '5h', '2d': how long ago, in its largest unit (a list's age column); a time in the future gets
+    'in ' before it; '-' when there is no time."""
+    t = stored_time(iso)
+    if t is None:
+        return "-"
+    seconds = int(((now or datetime.now(timezone.utc)) - t).total_seconds())
+    prefix = "in " if seconds < 0 else ""
+    seconds = abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{prefix}{seconds // size}{unit}"
+    return f"{prefix}{seconds}s"
 
 
 def when(iso: str | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LIST_LIMIT", "printable", "shorten"]
+__all__ = ["LIST_LIMIT", "one_line", "printable", "shorten"]
 
 LIST_LIMIT = 2_000  # characters of a post shown in a list; the item itself shows all of it
 
@@ -38,3 +38,9 @@ def shorten(text: str, limit: int = LIST_LIMIT, length: int | None = None) -> st
     if whole <= limit:
         return text
     return f"{text[:limit]}… ({whole - limit:,} more characters)"
+
+
+def one_line(text: str, width: int = 160) -> str:
+    """A post on one line for a compact list: whitespace folded, cut at `width` characters with an ellipsis."""
+    flat = " ".join(text[: width * 4].split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

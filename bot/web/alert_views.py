@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
-from bot.web.app import settings, store
+from bot.web.auth import login_required
+from bot.web.context import settings, store
 
 bp = Blueprint("alerts", __name__)
 

@@ -1,17 +1,18 @@
 """The review app's factory: Flask with server-rendered Jinja pages, CSRF on every state change (Flask-WTF),
 sessions through Flask-Login, and security headers. It reads and writes through the store only.
 
-`create_app(store, settings)` gives the Flask app; `build_wsgi(...)` wraps it with the apps mounted beside it
-(ops' /healthz and /metrics), and that is what the server runs.
+`create_app(store, settings)` gives the Flask app with every page's blueprint (BLUEPRINTS) and the template
+filters; the views reach the store and settings through `bot.web.context`, never through this module.
+`build_wsgi(...)` wraps the app with the apps mounted beside it (ops' /healthz and /metrics), and that is what the
+server runs. To add a page: a blueprint in a `*_views.py` module, listed in BLUEPRINTS.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Any
-from urllib.parse import urlsplit
+from datetime import timedelta
+from wsgiref.types import WSGIApplication
 
 from flask import Flask, Response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -22,18 +23,16 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot.config.settings import Settings
 from bot.errors import NotFound
-from bot.redaction import redact
-from bot.text.due import due_words, stored_time, when
-from bot.text.printable import LIST_LIMIT, printable, shorten
+from bot.web import alert_views, auth, context, insight_views, queue_views, search_views, users_views
 from bot.web.parts import WebStore
 
 log = logging.getLogger(__name__)
 
 __all__ = ["CSRF_REFUSED", "WSGIApp", "build_wsgi", "create_app"]
 
-WSGIApp = Callable[..., Any]
+WSGIApp = WSGIApplication
 CSRF_REFUSED = "This form has expired or lacks its security token. Reload the page and try again."
-REFRESH_SECONDS = 20
+BLUEPRINTS = (auth.bp, queue_views.bp, search_views.bp, insight_views.bp, alert_views.bp, users_views.bp)
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
 
@@ -43,7 +42,7 @@ class _SessionCookies(SecureCookieSessionInterface):
     (`web.trusted_proxy`) and for any request that came over HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        web = app.extensions["webcare.settings"]().web
+        web = context.settings().web
         if web.secure_cookies is not None:
             return bool(web.secure_cookies)
         return web.trusted_proxy is not None or request.is_secure
@@ -51,8 +50,6 @@ class _SessionCookies(SecureCookieSessionInterface):
 
 def create_app(store: WebStore, settings: Callable[[], Settings] | Settings) -> Flask:
     """The Flask app on `store`. `settings` may be a callable, so the daemon's reloaded config is seen."""
-    from bot.web import alert_views, auth, insight_views, queue_views, search_views, users_views
-
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=store.users.web_secret(),
@@ -65,17 +62,14 @@ def create_app(store: WebStore, settings: Callable[[], Settings] | Settings) -> 
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.session_interface = _SessionCookies()
-    app.extensions["webcare.store"] = store
-    app.extensions["webcare.settings"] = settings if callable(settings) else (lambda: settings)
+    context.bind(app, store, settings)
     CSRFProtect(app)
     login_manager = LoginManager(app)
     auth.init_login(login_manager)
-    for module in (auth, queue_views, search_views, insight_views, alert_views, users_views):
-        app.register_blueprint(module.bp)
-    # printable on every text that comes from a post or a person; autoescaping still does the HTML.
-    app.jinja_env.filters.update(age=age, when=when, link=link, pct=pct, printable=printable, shorten=shorten,
-                                 due=due_words, first_line=first_line, redact=redact, platform_name=platform_name)
-    app.jinja_env.globals.update(refresh_seconds=REFRESH_SECONDS, list_limit=LIST_LIMIT)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.jinja_env.filters.update(context.FILTERS)
+    app.jinja_env.globals.update(context.GLOBALS)
 
     @app.errorhandler(BadRequest)
     def bad_request(e: BadRequest) -> tuple[str, int]:
@@ -118,54 +112,3 @@ def build_wsgi(app: Flask, mounts: Mapping[str, WSGIApp] | None = None) -> WSGIA
     if not mounts:
         return app
     return DispatcherMiddleware(app, dict(mounts))
-
-
-def store() -> WebStore:
-    from flask import current_app
-
-    return current_app.extensions["webcare.store"]  # type: ignore[no-any-return]
-
-
-def settings() -> Settings:
-    from flask import current_app
-
-    return current_app.extensions["webcare.settings"]()  # type: ignore[no-any-return]
-
-
-def age(iso: str | None, now: datetime | None = None) -> str:
-    """'3m', '5h', '2d': how long ago; a time in the future gets 'in ' before it."""
-    t = stored_time(iso)
-    if t is None:
-        return "-"
-    seconds = int(((now or datetime.now(timezone.utc)) - t).total_seconds())
-    prefix = "in " if seconds < 0 else ""
-    seconds = abs(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{prefix}{seconds // size}{unit}"
-    return f"{prefix}{seconds}s"
-
-
-def first_line(text: str, width: int = 160) -> str:
-    """A post on one line for the compact list: whitespace folded, cut at `width` characters."""
-    flat = " ".join(text[: width * 4].split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def link(url: str | None) -> str:
-    """The URL when it is an http(s) link, else '': a hostile `javascript:` URL in a payload never becomes a link."""
-    if not url:
-        return ""
-    return url if urlsplit(url).scheme in ("http", "https") else ""
-
-
-PLATFORM_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
-
-
-def platform_name(platform: str) -> str:
-    """The network a post is on, as agents call it."""
-    return PLATFORM_NAMES.get(platform, platform)
-
-
-def pct(p: float | None) -> str:
-    return "-" if p is None else f"{p * 100:.0f}%"

@@ -8,24 +8,26 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
+import flask_login
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from bot.store import User
 from bot.web import accounts
-from bot.web.app import store
+from bot.web.context import store
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class WebUser(UserMixin):  # type: ignore[misc]
@@ -50,12 +52,10 @@ def init_login(manager: LoginManager) -> None:
     manager.login_message = "Log in to see the queue."
     manager.session_protection = "basic"
 
-    @manager.user_loader
     def load(session_id: str) -> WebUser | None:
         user = store().users.user_by_session(session_id, session_lifetime())
         return WebUser(user, session_id) if user else None
 
-    @manager.unauthorized_handler
     def unauthorized() -> ResponseReturnValue:
         target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
         if request.headers.get("HX-Request"):
@@ -63,18 +63,28 @@ def init_login(manager: LoginManager) -> None:
             return "", 401, {"HX-Redirect": target}
         return redirect(target)
 
+    # Registered by call, not as decorators: Flask-Login has no type hints, and a decorator would erase ours.
+    manager.user_loader(load)
+    manager.unauthorized_handler(unauthorized)
 
-def lead_required(view: F) -> F:
+
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Flask-Login's guard (a stranger gets the login page) with the view's signature kept for mypy: the
+    library ships no type hints, so its own decorator would make every view untyped."""
+    guarded: Callable[P, R] = flask_login.login_required(view)
+    return guarded
+
+
+def lead_required(view: Callable[P, R]) -> Callable[P, R]:
     """Only a lead passes; an agent gets 403, a stranger the login page."""
 
     @functools.wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if not current_user.is_lead:
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return login_required(wrapper)
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]

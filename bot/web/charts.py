@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-COLORS = {
-    "queue": "#c2410c", "direct_other": "#0f766e", "about": "#4338ca", "irrelevant": "#6b7280",
-    "filtered": "#a8a29e", "count": "#4338ca", "late": "#b91c1c", "on time": "#15803d", "overdue": "#f59e0b",
+from bot.vocabulary import Label, OutcomeKind
+
+# Each series' colour: the labels (and what the filters set aside), then the service-level series.
+COLORS: dict[str, str] = {
+    Label.QUEUE: "#c2410c", Label.DIRECT_OTHER: "#0f766e", Label.ABOUT: "#4338ca", Label.IRRELEVANT: "#6b7280",
+    OutcomeKind.FILTERED: "#a8a29e", "count": "#4338ca", "late": "#b91c1c", "on time": "#15803d",
+    "overdue": "#f59e0b",
 }
 
 

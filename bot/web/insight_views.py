@@ -9,13 +9,14 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_login import login_required
 
 from bot.export import csv_text
 from bot.text.terms import TermCounts, brand_ignore, stop_words
+from bot.vocabulary import AlertKind, Label
 from bot.web import stats as st
-from bot.web.app import settings, store
+from bot.web.auth import login_required
 from bot.web.charts import stacked_bars
+from bot.web.context import settings, store
 from bot.web.listening import Listening, day_terms, rank
 from bot.web.paging import day
 
@@ -88,9 +89,10 @@ def _listening() -> Listening:
 def listening() -> ResponseReturnValue:
     result = _listening()
     chart = stacked_bars("Mentions about the brand per day", [d.isoformat() for d, _ in result.days],
-                         {"about": [n for _, n in result.days]}, labels=[d.strftime("%d %b") for d, _ in result.days])
+                         {Label.ABOUT: [n for _, n in result.days]},
+                         labels=[d.strftime("%d %b") for d, _ in result.days])
     alerts = settings().alerts
-    spikes = [a for a in store().alerts.alerts(status="firing", limit=100) if a.kind == "spike"]
+    spikes = [a for a in store().alerts.alerts(status="firing", limit=100) if a.kind == AlertKind.SPIKE]
     return render_template("listening.html", result=result, chart=chart, spikes=spikes, config=alerts,
                            alerts_enabled=alerts.enabled,
                            spike_window=alerts.spike.window, baseline_days=alerts.spike.baseline_days)
@@ -104,7 +106,7 @@ def listening_csv() -> ResponseReturnValue:
     if request.args.get("table") == "rising":
         return _csv("rising", ("term", "this_week", "week_before", "expected", "growth"),
                     [(t.term, t.count, t.baseline, round(t.expected, 1), round(t.growth, 2)) for t in result.rising])
-    return _csv("about-per-day", ("day", "about"), [(d.isoformat(), n) for d, n in result.days])
+    return _csv("about-per-day", ("day", Label.ABOUT), [(d.isoformat(), n) for d, n in result.days])
 
 
 def _stats() -> dict[str, Any]:

@@ -6,31 +6,34 @@ re-drawn and the item's row swapped in place (the list stays put), and a plain f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from bot.errors import HeldByAnother, InvalidTransition, NotAllowed, NotFound
 from bot.export import QUEUE_COLUMNS, csv_text, queue_rows
-from bot.store import QueueItem, QueueSearch
+from bot.store import Queue, QueueItem, QueueSearch
 from bot.text.printable import LIST_LIMIT
-from bot.web.app import store
-from bot.web.auth import safe_next
+from bot.vocabulary import LABELS, PRIORITIES, STATUSES, Label
+from bot.web.auth import login_required, safe_next
+from bot.web.context import store
 from bot.web.paging import Page, day, page_number
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("queue", __name__)
 
-STATUSES = ("open", "new", "claimed", "resolved", "dismissed", "all")
-PRIORITIES = ("urgent", "high", "normal", "low")
-WRONG_LABELS = ("direct_other", "about", "irrelevant")
-ACTIONS = ("claim", "release", "resolve", "dismiss", "wrong", "note", "take-over", "assign")
+# The status filter: every open item (new or claimed), each status, or all of them.
+STATUS_FILTERS: tuple[str, ...] = ("open", *STATUSES, "all")
+# What an agent can say a queued item should have been.
+WRONG_LABELS = tuple(label for label in LABELS if label is not Label.QUEUE)
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
+Form = Mapping[str, str]
 
 
 def _filters() -> dict[str, str]:
@@ -39,7 +42,7 @@ def _filters() -> dict[str, str]:
     args = request.args
     status = args.get("status", "open")
     return {
-        "status": status if status in STATUSES else "open",
+        "status": status if status in STATUS_FILTERS else "open",
         "priority": args.get("priority", "") if args.get("priority", "") in PRIORITIES else "",
         "lang": args.get("lang", "").strip()[:10],
         "assignee": args.get("assignee", "").strip()[:64],
@@ -106,7 +109,7 @@ def index() -> ResponseReturnValue:
         except NotFound:
             pass
     pane = _pane(selected) if selected else {}
-    return render_template("queue.html", items=items, page=page, filters=f, statuses=STATUSES,
+    return render_template("queue.html", items=items, page=page, filters=f, statuses=STATUS_FILTERS,
                            priorities=PRIORITIES, languages=store().queue.queue_languages(), has_pane=bool(pane),
                            export=url_for("queue.export", **dict[str, Any](f)), **pane)
 
@@ -143,41 +146,45 @@ def pane(item_id: int) -> ResponseReturnValue:
     return render_template("_pane.html", **_pane(store().queue.get_item(item_id)))
 
 
-def _act(item_id: int, action: str, agent: str, form: Any) -> None:
-    s = store()
-    if action == "claim":
-        s.queue.claim(item_id, agent)
-    elif action == "release":
-        s.queue.release(item_id, agent)
-    elif action == "resolve":
-        s.queue.resolve(item_id, agent)
-    elif action == "dismiss":
-        s.queue.dismiss(item_id, agent, form.get("reason", "").strip()[:500])
-    elif action == "wrong":
-        label = form.get("label", "")
-        if label not in WRONG_LABELS:
-            raise InvalidTransition(f"pick the right label for item {item_id}: one of {', '.join(WRONG_LABELS)}")
-        s.queue.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
-    elif action == "note":
-        note = form.get("note", "").strip()[:2000]
-        if not note:
-            raise InvalidTransition("the note is empty; write something first")
-        s.queue.add_note(item_id, agent, note)
-    elif action == "take-over":
-        s.queue.take_over(item_id, agent)
-    elif action == "assign":
-        s.queue.assign(item_id, agent, form.get("to", "").strip()[:64])
+def _wrong(q: Queue, item_id: int, agent: str, form: Form) -> object:
+    label = form.get("label", "")
+    if label not in WRONG_LABELS:
+        raise InvalidTransition(f"pick the right label for item {item_id}: one of {', '.join(WRONG_LABELS)}")
+    return q.mark_wrongly_routed(item_id, agent, label, form.get("note", "").strip()[:500])
+
+
+def _note(q: Queue, item_id: int, agent: str, form: Form) -> object:
+    note = form.get("note", "").strip()[:2000]
+    if not note:
+        raise InvalidTransition("the note is empty; write something first")
+    return q.add_note(item_id, agent, note)
+
+
+# What each button of the pane does: an action's name in the URL, its handler here. A name not in the table is a 404.
+Action = Callable[[Queue, int, str, Form], object]
+HANDLERS: dict[str, Action] = {
+    "claim": lambda q, item_id, agent, form: q.claim(item_id, agent),
+    "release": lambda q, item_id, agent, form: q.release(item_id, agent),
+    "resolve": lambda q, item_id, agent, form: q.resolve(item_id, agent),
+    "dismiss": lambda q, item_id, agent, form: q.dismiss(item_id, agent, form.get("reason", "").strip()[:500]),
+    "wrong": _wrong,
+    "note": _note,
+    "take-over": lambda q, item_id, agent, form: q.take_over(item_id, agent),
+    "assign": lambda q, item_id, agent, form: q.assign(item_id, agent, form.get("to", "").strip()[:64]),
+}
+ACTIONS = tuple(HANDLERS)
 
 
 @bp.route("/items/<int:item_id>/<action>", methods=["POST"])
 @login_required
 def act(item_id: int, action: str) -> ResponseReturnValue:
-    if action not in ACTIONS:
+    handler = HANDLERS.get(action)
+    if handler is None:
         return render_template("error.html", title="Not found", message=f"There is no action '{action}'."), 404
     form, agent = request.form, current_user.name
     error, status = "", 200
     try:
-        _act(item_id, action, agent, form)
+        handler(store().queue, item_id, agent, form)
         log.info("item %d: %s by %s", item_id, action, agent)
     except NotFound as e:
         return render_template("error.html", title="Not found", message=str(e)), 404

@@ -8,21 +8,22 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from bot.errors import InvalidTransition, NotFound
 from bot.export import csv_text
-from bot.web.app import settings, store
-from bot.web.auth import safe_next
+from bot.vocabulary import LABELS, PRIORITIES, OutcomeKind, Priority
+from bot.web.auth import login_required, safe_next
+from bot.web.context import settings, store
 from bot.web.paging import day, page_number
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("search", __name__)
 
-LABEL_CHOICES = ("about", "direct_other", "irrelevant", "queue", "filtered")
-PRIORITIES = ("urgent", "high", "normal", "low")
+# The label filter, alphabetical as the form lists it, and what the config filters set aside.
+LABEL_CHOICES: tuple[str, ...] = (*sorted(LABELS), OutcomeKind.FILTERED)
 PAGE_SIZE = 50
 
 
@@ -88,7 +89,7 @@ def mention(platform: str, mention_id: str) -> ResponseReturnValue:
 def move() -> ResponseReturnValue:
     form = request.form
     platform, mention_id = form.get("platform", ""), form.get("mention_id", "")
-    priority = form.get("priority", "normal")
+    priority = form.get("priority", Priority.NORMAL)
     try:
         if priority not in PRIORITIES:
             raise InvalidTransition(f"'{priority}' is not a priority; use one of {', '.join(PRIORITIES)}")

@@ -5,13 +5,15 @@ connection."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Mapping
 
-from waitress.server import create_server
+from waitress import wasyncore
+from waitress.server import MultiSocketServer, create_server
 
 from bot.config.settings import Settings
-from bot.errors import ConfigError
+from bot.errors import CannotListen
 from bot.web.app import WSGIApp, build_wsgi, create_app
 from bot.web.parts import WebStore
 
@@ -31,24 +33,29 @@ class WebServer:
         web = settings().web
         app = create_app(store, settings)
         self.wsgi = build_wsgi(app, mounts)
+        # The socket map is ours, not waitress's: the loop below turns it, and stop() or a failed start closes
+        # what is in it (a port in use would otherwise leave waitress's wake-up pipe open).
+        self._sockets: dict[int, socket.socket] = {}
+        # Behind a TLS proxy, its X-Forwarded-Proto and -For are believed (HTTPS, and the client's address for
+        # login throttling); from anyone else waitress drops them.
+        proxy_headers = {"x-forwarded-proto", "x-forwarded-for"} if web.trusted_proxy else set()
         try:
-            # Behind a TLS proxy, its X-Forwarded-Proto and -For are believed (HTTPS, and the client's address
-            # for login throttling); from anyone else waitress drops them.
-            proxy = {"trusted_proxy": web.trusted_proxy,
-                     "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"}} if web.trusted_proxy else {}
-            self._server = create_server(self.wsgi, host=web.host, port=web.port, threads=8, ident="webcare",
-                                         **proxy)
+            self._server = create_server(self.wsgi, map=self._sockets, host=web.host, port=web.port, threads=8,
+                                         ident="webcare", trusted_proxy=web.trusted_proxy,
+                                         trusted_proxy_headers=proxy_headers)
         except OSError as e:
-            raise ConfigError(
-                f"web.port: cannot listen on {web.host}:{web.port} ({e.strerror}); choose a free port or 0 for any"
-            ) from None
+            self._close_sockets()
+            raise CannotListen("web.port", web.host, web.port, e) from None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     @property
     def address(self) -> str:
-        host = self._server.effective_host  # type: ignore[union-attr]
-        return f"http://{host}:{self._server.effective_port}"  # type: ignore[union-attr]
+        """The URL of the first address listened on (a host name like `localhost` may give more than one)."""
+        server = self._server
+        host, port = (server.effective_listen[0] if isinstance(server, MultiSocketServer)
+                      else server.getsockname())
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def start(self) -> WebServer:
         self._thread = threading.Thread(target=self._loop, name="webcare-web", daemon=True)
@@ -65,16 +72,18 @@ class WebServer:
         # waitress's own run() loops until its socket map is empty, and stopping it from another thread means
         # waking it through its trigger pipe. Turning the loop here, a short poll at a time, lets stop() end it
         # with a flag and close every socket after the loop has let go of them: no cross-thread closing.
-        server = self._server
-        while not self._stopping.is_set() and server._map:  # type: ignore[union-attr]
-            server.asyncore.loop(timeout=POLL_SECONDS, map=server._map, count=1)  # type: ignore[union-attr]
+        while not self._stopping.is_set() and self._sockets:
+            wasyncore.loop(timeout=POLL_SECONDS, map=self._sockets, count=1)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        server = self._server
+    def stop(self, timeout: int = 5) -> None:
         self._stopping.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        for channel in list(server._map.values()):  # type: ignore[union-attr]
-            channel.close()
-        server.task_dispatcher.shutdown(timeout=timeout)  # type: ignore[union-attr]
+        self._close_sockets()
+        self._server.task_dispatcher.shutdown(timeout=timeout)
         log.info("web app stopped")
+
+    def _close_sockets(self) -> None:
+        # The map's values are waitress's dispatchers (the listener, its trigger, the open connections).
+        for channel in list(self._sockets.values()):
+            channel.close()

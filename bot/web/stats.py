@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from bot.store import QueueTimes
-from bot.text.due import span
+from bot.text.due import span, stored_time
+from bot.vocabulary import LABELS, PRIORITIES, OutcomeKind, Priority, Status
 
-LABELS = ("queue", "direct_other", "about", "irrelevant", "filtered")
-PRIORITIES = ("urgent", "high", "normal", "low")
+# The volume chart's series: each label, then the mentions the filters set aside before the classifier.
+SERIES: tuple[str, ...] = (*LABELS, OutcomeKind.FILTERED)
+_CLOSED = (Status.RESOLVED, Status.DISMISSED)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Spread:
 
 @dataclass(frozen=True)
 class Breaches:
-    priority: str
+    priority: Priority
     items: int  # items with a due time
     on_time: int  # closed before they were due
     late: int  # closed after they were due
@@ -38,9 +40,9 @@ def days_between(since: date, until: date) -> list[date]:
 
 
 def volume(rows: Iterable[tuple[str, str, int]], days: Sequence[date]) -> dict[str, list[int]]:
-    """Counts per label (LABELS order), one per day of `days`."""
+    """Counts per label (SERIES order), one per day of `days`."""
     index = {d.isoformat(): i for i, d in enumerate(days)}
-    out = {label: [0] * len(days) for label in LABELS}
+    out = {label: [0] * len(days) for label in SERIES}
     for day, label, n in rows:
         if day in index:
             out.setdefault(label, [0] * len(days))[index[day]] += n
@@ -56,36 +58,30 @@ def spread(seconds: Sequence[float]) -> Spread:
                   statistics.quantiles(seconds, n=10, method="inclusive")[8])
 
 
-def _t(iso: str | None) -> datetime | None:
-    if not iso:
-        return None
-    t = datetime.fromisoformat(iso)
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
 def to_first_claim(items: Iterable[QueueTimes]) -> Spread:
     """From entering the queue to the first claim, over the items that were claimed."""
     return spread([(c - e).total_seconds() for i in items
-                   if (c := _t(i.first_claim_at)) and (e := _t(i.created_at))])
+                   if (c := stored_time(i.first_claim_at)) and (e := stored_time(i.created_at))])
 
 
 def to_resolve(items: Iterable[QueueTimes]) -> Spread:
     """From entering the queue to being resolved (dismissed items are not answers and do not count)."""
     return spread([(c - e).total_seconds() for i in items
-                   if i.status == "resolved" and (c := _t(i.closed_at)) and (e := _t(i.created_at))])
+                   if i.status == Status.RESOLVED and (c := stored_time(i.closed_at))
+                   and (e := stored_time(i.created_at))])
 
 
 def breaches(items: Iterable[QueueTimes], now: datetime | None = None) -> list[Breaches]:
     """Per priority: items closed in time, closed late, and open past their due time."""
     now = now or datetime.now(timezone.utc)
-    counts = {p: [0, 0, 0, 0] for p in PRIORITIES}
+    counts: dict[str, list[int]] = {p: [0, 0, 0, 0] for p in PRIORITIES}
     for i in items:
-        due = _t(i.due_at)
+        due = stored_time(i.due_at)
         if due is None or i.priority not in counts:
             continue
         c = counts[i.priority]
         c[0] += 1
-        closed = _t(i.closed_at) if i.status in ("resolved", "dismissed") else None
+        closed = stored_time(i.closed_at) if i.status in _CLOSED else None
         if closed is not None:
             c[1 if closed <= due else 2] += 1
         elif now > due:

@@ -12,8 +12,8 @@ from flask_login import current_user
 from bot.errors import AccountError, NotFound
 from bot.store import ROLES
 from bot.web import accounts
-from bot.web.app import store
 from bot.web.auth import lead_required
+from bot.web.context import store
 
 log = logging.getLogger(__name__)
 
