@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["Author", "HandleMention", "Mention", "clean_text", "find_handles", "parse_time"]
+__all__ = ["PARENT_TEXT_MAX", "Author", "HandleMention", "Mention", "clean_text", "find_handles", "parent_text_of",
+           "parse_time"]
 
 # An @handle as X and most platforms spell it: letters, digits, underscore, not glued to a word before it
 # (so an e-mail address is not a mention).
@@ -58,6 +59,9 @@ class Mention:
     handles: tuple[HandleMention, ...] = ()
     # Set by a source that knows the brand's own user ids: the post replies to a post of the brand itself.
     is_reply_to_brand: bool = False
+    # The text of the post this one replies to, when the source has it (context for the classifier; outside
+    # input like `text`, so cleaned and capped by `parent_text_of`). None: not a reply, or the source lacks it.
+    parent_text: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -125,6 +129,8 @@ class Mention:
         for name in ("in_reply_to_post_id", "in_reply_to_user_id", "conversation_id"):
             if d.get(name) is not None:
                 values[name] = _id_field(d[name], name)
+        if d.get("parent_text") is not None:
+            values["parent_text"] = parent_text_of(_text_field(d["parent_text"], "parent_text"))
         for flag in ("is_repost", "is_quote", "is_direct_message", "is_reply_to_brand"):
             if flag in values and not isinstance(values[flag], bool):
                 raise TypeError(f"field '{flag}' must be true or false, got {values[flag]!r}")
@@ -223,6 +229,19 @@ def parse_time(value: str | datetime) -> datetime:
     except OverflowError:
         raise ValueError(f"time {value!r} is out of range") from None
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+# More than any post the platforms allow in a thread (X's long posts aside): the classifier reads its start only.
+PARENT_TEXT_MAX = 2_000
+
+
+def parent_text_of(text: object) -> str | None:
+    """A replied-to post's text as a Mention carries it: valid text (lone surrogates replaced), at most
+    PARENT_TEXT_MAX characters, None when it is not text or holds nothing."""
+    if not isinstance(text, str):
+        return None
+    text = clean_text(text).strip()[:PARENT_TEXT_MAX]
+    return text or None
 
 
 def clean_text(text: str) -> str:

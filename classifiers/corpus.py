@@ -1,5 +1,6 @@
 """Labeled data in the DESIGN.md format (one JSON object per line): reading it into `Example`s, each a Mention
-with its brand, label and language, for training, evaluation and feedback export."""
+with its brand, label and language, for training, evaluation and feedback export. `meta.parent_text`, when
+present, is the text of the post the record replies to (the Mention's `parent_text`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.mention import Author, HandleMention, Mention, find_handles
+from bot.mention import Author, HandleMention, Mention, find_handles, parent_text_of
 from classifiers.decision import LABELS, Brand, Label
 
 __all__ = ["CorpusError", "Example", "example_from_record", "read_examples"]
@@ -35,7 +36,8 @@ class Example:
     @property
     def brand_key(self) -> str:
         if self.brand.handles:
-            return self.brand.handles[0].casefold()
+            # A number standing for the brand (support corpora's style: ["514022", "CobaltAir"]) is the same brand.
+            return next((h for h in self.brand.handles if not h.isdigit()), self.brand.handles[0]).casefold()
         return self.brand.names[0].casefold() if self.brand.names else ""
 
 
@@ -68,12 +70,15 @@ def example_from_record(record: dict[str, Any], source: str = "", require_label:
     meta = record.get("meta") or {}
     if not isinstance(meta, dict):
         raise CorpusError(f"{source}: 'meta' must be an object")
+    parent = meta.get("parent_text")
+    if parent is not None and not isinstance(parent, str):
+        raise CorpusError(f"{source}: 'meta.parent_text' must be a string (the text of the post it replies to)")
     mention = Mention(
         platform="corpus", id=source or "0", text=text, author=Author("0", str(meta.get("author", "someone"))),
         created_at=_EPOCH, lang=record.get("lang"), is_direct_message=bool(meta.get("is_direct_message")),
         is_repost=bool(meta.get("is_repost")), is_reply_to_brand=bool(meta.get("in_reply_to_brand")),
-        in_reply_to_post_id="0" if meta.get("in_reply_to_brand") or meta.get("inherited_handles") else None,
-        handles=_handles(text, list(meta.get("inherited_handles") or [])),
+        in_reply_to_post_id="0" if meta.get("in_reply_to_brand") or meta.get("inherited_handles") or parent else None,
+        handles=_handles(text, list(meta.get("inherited_handles") or [])), parent_text=parent_text_of(parent),
     )
     return Example(
         mention=mention, brand=Brand.of(brand.get("handles") or [], brand.get("names") or []),

@@ -12,7 +12,8 @@ from classifiers.corpus import Example
 from classifiers.decision import LABELS, Decision, Label
 from classifiers.features import extract
 
-__all__ = ["BASELINES", "confident_mistakes", "detect_languages", "evaluate", "format_report", "scores"]
+__all__ = ["BASELINES", "confident_mistakes", "detect_languages", "evaluate", "format_report", "parent_comparison",
+           "scores"]
 
 ADDRESSED = {Label.QUEUE, Label.DIRECT_OTHER}
 
@@ -124,6 +125,25 @@ def confident_mistakes(examples: Sequence[Example], decisions: Sequence[Decision
     ]
 
 
+def parent_comparison(examples: Sequence[Example], with_parent: Sequence[Label],
+                      without_parent: Sequence[Label]) -> dict[str, Any]:
+    """For records that carry their parent's text: the figures when the classifier reads the parent and when
+    it does not (as from a source that lacks it), and how many labels the parent changed, for better or worse."""
+    gold = [e.label for e in examples]
+
+    def brief(pred: Sequence[Label]) -> dict[str, Any]:
+        figures = scores(gold, pred)
+        return {k: figures[k] for k in ("n", "queue", "addressee_accuracy", "accuracy")}
+
+    pairs = list(zip(gold, with_parent, without_parent, strict=True))
+    return {
+        "with_parent": brief(with_parent), "without_parent": brief(without_parent),
+        "changed": sum(w is not o for _, w, o in pairs),
+        "fixed": sum(w is g and o is not g for g, w, o in pairs),
+        "broken": sum(o is g and w is not g for g, w, o in pairs),
+    }
+
+
 def evaluate(examples: Sequence[Example], predicted: Sequence[Label],
              priorities: Sequence[str] | None = None, by: str | None = None) -> dict[str, Any]:
     """The full report as one JSON-ready dict (the keys of `webcare eval --json`). `priorities`, when given,
@@ -206,6 +226,13 @@ def format_report(report: dict[str, Any], title: str = "classifier") -> str:
             q = pr[OutcomeKind.QUEUED]
             lines.append(f"  of those it queued ({q['n']}): exact {q['accuracy']:.3f}, "
                          f"within one level {q['within_one_level']:.3f}")
+    if report.get("parent"):
+        pc = report["parent"]
+        lines.append("")
+        lines.append(f"records with their parent's text ({pc['with_parent']['n']}):")
+        block("read with the parent", pc["with_parent"])
+        block("read without it", pc["without_parent"])
+        lines.append(f"  the parent changed {pc['changed']} labels: {pc['fixed']} to right, {pc['broken']} to wrong")
     if report.get("detected_lang"):
         lines.append(f"\n(language detected for {report['detected_lang']} records without 'lang')")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.mention import Mention
@@ -15,7 +16,7 @@ from bot.text.folding import fold
 from bot.text.phrases import word_pattern
 from classifiers.decision import Brand
 
-__all__ = ["FEATURE_NAMES", "Signals", "extract", "normalise_text", "word_pattern"]
+__all__ = ["FEATURE_NAMES", "PARENT_FEATURES", "Signals", "extract", "normalise_text", "word_pattern"]
 
 _LINK = re.compile(r"https?://\S+|www\.\S+|\{link\}", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
@@ -138,6 +139,57 @@ SUBJECT_VERB = word_pattern(
     "zei", "stuurt", "stuurde", "rekent", "laat", "blijft", "maakt", "krijgt", "wordt", "werd",
 )
 
+# What the post it replies to (its parent, when the source has it) says, mostly our own agents' replies: a reply
+# to a question or a request for details usually gives them, so the problem is still open ("five times now"
+# under "Have you tried restarting?"); a reply to "is everything ok now?" or "we'll be in touch" may close it.
+PARENT_ASKS_DETAILS = word_pattern(
+    "dm", "dm us", "direct message", "private message", "send us", "message us", "can you tell us", "could you tell us",
+    "let us know", "which", "what", "booking reference", "booking ref", "order number", "account number",
+    "reference number", "postcode", "post code", "email address", "details", "screenshot", "pb", "privébericht",
+    "stuur ons", "stuur je", "laat ons weten", "kun je ons", "kunt u ons", "welke", "klantnummer", "bestelnummer",
+    "ordernummer", "boekingsnummer", "gegevens",
+)
+PARENT_SUGGESTS_FIX = word_pattern(
+    "have you tried", "did you try", "try", "restart", "reboot", "reinstall", "clear", "log out", "sign out",
+    "update", "unplug", "switch off", "turn off", "heb je", "heeft u", "probeer", "probeert", "opnieuw opstarten",
+    "herstarten", "herstart", "uit de stroom", "uitloggen", "opnieuw installeren", "wissen", "bijwerken",
+)
+PARENT_CHECKS_RESOLVED = word_pattern(
+    "is everything", "is it all", "all sorted", "sorted now", "is it working", "working now", "working again",
+    "back to normal", "resolved",
+    "glad", "all good", "is het gelukt", "werkt het", "werkt alles", "opgelost", "fijn dat", "is alles",
+    "let us know if", "laat maar weten of",
+)
+# "Anything else we can help with?": here "no" closes the conversation.
+PARENT_ANYTHING_ELSE = word_pattern(
+    "anything else", "something else", "nog iets", "nog ergens", "verder nog",
+)
+# A short yes or no at the start of a reply: its meaning is the parent's question's ("yes" to "have you tried
+# restarting?" keeps the problem open; "yes" to "is everything working now?" closes it).
+REPLY_YES = word_pattern(
+    "yes", "yep", "yup", "yeah", "yea", "ya", "sure", "i did", "did that", "done", "already did", "tried", "ja",
+    "jep", "jazeker", "zeker", "heb ik", "gedaan", "al gedaan", "geprobeerd", "klopt",
+)
+REPLY_NO = word_pattern(
+    "no", "nope", "nah", "not really", "not yet", "still", "same", "didn't help", "didnt help", "didn't work",
+    "didnt work", "no luck", "nee", "neen", "niet echt", "nog niet", "nog steeds", "helaas", "hielp niet",
+    "zelfde", "hetzelfde",
+)
+# Words that say the problem is gone, whatever was asked ("works now", "found it"): narrower than CLOSED, whose
+# "done" or "will try" after a request for details means the customer did their part and waits for ours.
+SOLVED = word_pattern(
+    "works now", "working now", "works again", "working again", "it worked", "that worked", "all good", "all sorted",
+    "sorted", "fixed", "solved", "resolved", "found it", "never mind", "nevermind", "nvm", "no longer needed",
+    "it's working", "its working", "it works", "it does", "it did", "working fine", "all fine", "that's everything",
+    "thats everything", "that's all", "thats all", "that's it", "thats it",
+    "werkt weer", "werkt nu", "het werkt", "gelukt", "opgelost", "gevonden", "laat maar", "hoeft niet meer",
+)
+PARENT_PROMISES = word_pattern(
+    "will be in touch", "we'll be in touch", "we will", "we'll", "passed this on", "passed it on", "looking into",
+    "our team", "within", "working on", "we hebben", "doorgegeven", "nemen contact", "we kijken", "we gaan",
+    "ingepland", "binnen",
+)
+
 FEATURE_NAMES: tuple[str, ...] = (
     "is_direct_message", "is_reply_to_brand", "is_repost", "by_brand", "brand_handle_leading",
     "brand_handle_typed", "brand_handle_inherited_only", "brand_vocative", "brand_handle_after_preposition",
@@ -146,7 +198,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     "brand_handle_at_end", "repost_of_brand",
     "brand_in_leading_handles", "leading_other_handle", "quotes_a_post", "via_handle", "brand_hashtag",
     "hashtags", "closed", "many_handles", "handle_as_subject", "brand_handle_as_subject", "only_handles",
+    "has_parent", "parent_question", "parent_asks_details", "parent_suggests_fix", "parent_checks_resolved",
+    "parent_promises", "answer_keeps_open", "answer_closes",
 )
+# The signals read from the parent: zero for a post without one.
+PARENT_FEATURES = FEATURE_NAMES[FEATURE_NAMES.index("has_parent"):]
 
 
 @dataclass(frozen=True)
@@ -311,4 +367,38 @@ def extract(mention: Mention, brand: Brand) -> Signals:
         fire("other_handles", "", min(len(others), 3) / 3)
     if _LINK.search(text):
         fire("has_link", "")
+    if mention.parent_text:
+        _parent_signals(fold(_LINK.sub(" ", mention.parent_text)), body.strip(" .,!?:;-"), v, fire)
     return Signals(v, why)
+
+
+_PARENT_CUES = (
+    ("parent_asks_details", PARENT_ASKS_DETAILS, "replies to a request for details"),
+    ("parent_suggests_fix", PARENT_SUGGESTS_FIX, "replies to a suggested fix"),
+    ("parent_checks_resolved", PARENT_CHECKS_RESOLVED, "replies to a check whether it is solved"),
+    ("parent_promises", PARENT_PROMISES, "replies to a promise to follow up"),
+)
+
+
+def _parent_signals(parent: str, reply: str, v: dict[str, float], fire: Callable[[str, str], None]) -> None:
+    """What the parent asked or said, and what the reply makes of it (LABELING.md step 2: a follow-up that keeps
+    a problem open is a request; one that closes it is not)."""
+    fire("has_parent", "")
+    if "?" in parent:
+        fire("parent_question", "replies to a question")
+    for name, pattern, reason in _PARENT_CUES:
+        if pattern.search(parent):
+            fire(name, reason)
+    yes, no, solved = bool(REPLY_YES.match(reply)), bool(REPLY_NO.match(reply)), bool(SOLVED.search(reply))
+    if PARENT_ANYTHING_ELSE.search(parent):
+        if (no or solved) and not v["complaint"]:
+            fire("answer_closes", "answers our check: it is solved")
+    elif v["parent_checks_resolved"]:
+        if solved or (yes and not no and not v["complaint"]):
+            fire("answer_closes", "answers our check: it is solved")
+        elif no:
+            fire("answer_keeps_open", "answers our check: it is not solved")
+    elif v["parent_suggests_fix"] and (yes or no or v["complaint"]) and not solved and not v["praise"]:
+        # "yes, twice" or "still the same" to "have you tried restarting?": the customer tried and the problem
+        # stays. A plain "ok, will try" is not an answer of this kind.
+        fire("answer_keeps_open", "answers our question or suggestion: the problem is still open")

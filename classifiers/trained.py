@@ -21,7 +21,7 @@ from classifiers.encoder import Encoder
 from classifiers.features import FEATURE_NAMES, extract, normalise_text
 from classifiers.priority import assess_priority
 
-__all__ = ["DEFAULT_HEAD", "Head", "TrainedClassifier"]
+__all__ = ["DEFAULT_HEAD", "Head", "Inputs", "TrainedClassifier", "model_inputs"]
 
 DEFAULT_HEAD = Path(__file__).resolve().parent / "model" / "head.json"
 
@@ -31,6 +31,16 @@ _TEXT_REASON = {
     Label.ABOUT: "the wording talks about us to others",
     Label.IRRELEVANT: "the wording is not about us (spam, another meaning)",
 }
+
+
+def weigh_queue(probabilities: np.ndarray, queue: int, weight: float) -> np.ndarray:
+    """Rows of label probabilities with the queue's weighed by `weight`, each row scaled to sum to one again."""
+    if weight == 1.0:
+        return probabilities
+    out: np.ndarray = probabilities.copy()
+    out[:, queue] *= weight
+    scaled: np.ndarray = out / out.sum(axis=1, keepdims=True)
+    return scaled
 
 
 @dataclass(frozen=True)
@@ -49,9 +59,25 @@ class Head:
     meta: dict[str, Any]
     encoder_delta: str | None = None  # file name, beside the head, of the fine-tuned encoder parameters
     encoder_delta_sha256: str | None = None
+    # Whether the inputs hold the parent post's embedding beside the post's (see `model_inputs`).
+    parent_embedding: bool = False
+    # The queue's probability is weighed by this before the labels are compared (1: as the networks say);
+    # chosen by `webcare train` on brands each network did not see.
+    queue_weight: float = 1.0
 
-    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
-        z = ((inputs - self.mean) / self.scale).astype(np.float32)
+    def standardise(self, inputs: np.ndarray, has_parent: np.ndarray) -> np.ndarray:
+        """The inputs as the networks read them: standardised, and the parent's block exactly zero where a
+        post has no parent (so such a post is read on its own text and signals)."""
+        z: np.ndarray = ((inputs - self.mean) / self.scale).astype(np.float32)
+        if self.parent_embedding:
+            dim = (inputs.shape[1] - len(self.feature_names)) // 2
+            z[~has_parent, dim : 2 * dim] = 0.0
+        return z
+
+    def probabilities(self, inputs: np.ndarray, has_parent: np.ndarray | None = None) -> np.ndarray:
+        if has_parent is None:
+            has_parent = np.zeros(len(inputs), dtype=bool)
+        z = self.standardise(inputs, has_parent)
         total = np.zeros((len(inputs), len(self.labels)), dtype=np.float32)
         for layers in self.members:
             h = z
@@ -62,7 +88,7 @@ class Head:
             h = h - h.max(axis=1, keepdims=True)
             e = np.exp(h)
             total += e / e.sum(axis=1, keepdims=True)
-        return total / len(self.members)
+        return weigh_queue(total / len(self.members), self.labels.index(Label.QUEUE), self.queue_weight)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +97,7 @@ class Head:
             "mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
             "members": [[{"w": w.round(6).tolist(), "b": b.round(6).tolist()} for w, b in m] for m in self.members],
             "encoder_delta": self.encoder_delta, "encoder_delta_sha256": self.encoder_delta_sha256,
-            "meta": self.meta,
+            "parent_embedding": self.parent_embedding, "queue_weight": self.queue_weight, "meta": self.meta,
         }
 
     @classmethod
@@ -86,6 +112,7 @@ class Head:
             members=tuple(tuple((arr(layer["w"]), arr(layer["b"])) for layer in m) for m in d["members"]),
             meta=d.get("meta", {}),
             encoder_delta=d.get("encoder_delta"), encoder_delta_sha256=d.get("encoder_delta_sha256"),
+            parent_embedding=bool(d.get("parent_embedding", False)), queue_weight=float(d.get("queue_weight", 1.0)),
         )
 
     @classmethod
@@ -101,14 +128,37 @@ class Head:
         path.write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What the head reads, one row per mention, with the signals for the reasons."""
+
+    matrix: np.ndarray
+    has_parent: np.ndarray  # bool per row: the mention carries the text of the post it replies to
+    signals: list[Any]
+
+
 def model_inputs(encoder: Encoder, mentions: Sequence[Mention], brands: Sequence[Brand],
-                 feature_names: Sequence[str] = FEATURE_NAMES) -> tuple[np.ndarray, list[Any]]:
-    """[embedding of the normalised text, signals] per mention, and the signals themselves for the reasons."""
+                 feature_names: Sequence[str] = FEATURE_NAMES, parent_embedding: bool = False) -> Inputs:
+    """[embedding of the normalised text, (the parent's embedding,) signals] per mention. The parents' texts
+    are encoded in the same pass as the posts, each distinct parent once (many replies share one); a mention
+    without a parent gets zeros there, which the head's `standardise` keeps at zero."""
     signals = [extract(m, b) for m, b in zip(mentions, brands, strict=True)]
     texts = [normalise_text(m.text, b) for m, b in zip(mentions, brands, strict=True)]
-    embeddings = encoder.encode(texts)
+    has_parent = np.asarray([bool(m.parent_text) for m in mentions], dtype=bool)
+    parents = [normalise_text(m.parent_text, b) if m.parent_text else "" for m, b in zip(mentions, brands, strict=True)]
+    distinct = list(dict.fromkeys(p for p in parents if p)) if parent_embedding else []
+    embedded = encoder.encode([*texts, *distinct])
+    blocks = [embedded[: len(texts)]]
+    if parent_embedding:
+        row = {p: len(texts) + i for i, p in enumerate(distinct)}
+        parent_block = np.zeros((len(texts), embedded.shape[1]), dtype=np.float32)
+        for i, p in enumerate(parents):
+            if p:
+                parent_block[i] = embedded[row[p]]
+        blocks.append(parent_block)
     features = np.asarray([[s.values[n] for n in feature_names] for s in signals], dtype=np.float32)
-    return np.hstack([embeddings, features.reshape(len(mentions), len(feature_names))]), signals
+    blocks.append(features.reshape(len(mentions), len(feature_names)))
+    return Inputs(np.hstack(blocks), has_parent, signals)
 
 
 def _without(probabilities: dict[str, float], *labels: Label) -> dict[str, float]:
@@ -127,6 +177,14 @@ def _asks_peers(s: dict[str, float]) -> bool:
     addressed = ("brand_handle_leading", "brand_vocative", "brand_in_leading_handles", "is_reply_to_brand",
                  "is_direct_message")
     return bool(s["peer_question"]) and not any(s[name] for name in addressed)
+
+
+def _typed_address(s: dict[str, float]) -> bool:
+    """The post starts with our handle, typed by its author, and is neither news with the handle as its subject
+    nor a repost or quote of another post: LABELING.md step 1 calls that an address, so the post is for us
+    (a request or not), or at worst about us, never unrelated to us."""
+    passed_on = ("handle_as_subject", "is_repost", "repost_of_brand", "quotes_a_post")
+    return bool(s["brand_handle_leading"]) and not any(s[name] for name in passed_on)
 
 
 class TrainedClassifier:
@@ -155,9 +213,10 @@ class TrainedClassifier:
         if not mentions:
             return []
         assert self.head_ is not None and self.encoder_ is not None, "call load() first"
-        inputs, signals = model_inputs(self.encoder_, mentions, [brand] * len(mentions), self.head_.feature_names)
-        probs = self.head_.probabilities(inputs)
-        return [self._decision(m, s, p) for m, s, p in zip(mentions, signals, probs, strict=True)]
+        inputs = model_inputs(self.encoder_, mentions, [brand] * len(mentions), self.head_.feature_names,
+                              self.head_.parent_embedding)
+        probs = self.head_.probabilities(inputs.matrix, inputs.has_parent)
+        return [self._decision(m, s, p) for m, s, p in zip(mentions, inputs.signals, probs, strict=True)]
 
     def _decision(self, mention: Mention, signals: Any, p: np.ndarray) -> Decision:
         assert self.head_ is not None
@@ -172,6 +231,13 @@ class TrainedClassifier:
             # "Anyone else's @brand app down?": a question to other people with our handle inside the sentence
             # is said to them, not to us (LABELING.md, step 1), however much it sounds like a request.
             probabilities = _without(probabilities, Label.QUEUE, Label.DIRECT_OTHER)
+        elif _typed_address(signals.values):
+            probabilities = _without(probabilities, Label.IRRELEVANT)
+        if signals.values["answer_keeps_open"]:
+            # LABELING.md step 2, read with the parent: a follow-up that keeps the problem open is a request.
+            probabilities = _without(probabilities, Label.DIRECT_OTHER)
+        elif signals.values["answer_closes"]:
+            probabilities = _without(probabilities, Label.QUEUE)
         label = Label(max(probabilities, key=probabilities.__getitem__))
         reasons = [*signals.reasons.values(), _TEXT_REASON[label]]
         if label is Label.QUEUE:

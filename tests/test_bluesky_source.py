@@ -99,6 +99,7 @@ def test_a_reply_to_our_post_is_known_from_the_parent_uri(b_settings: Callable[.
     assert m.is_reply_to_brand and m.handles == ()
     assert m.in_reply_to_post_id == uri("3lbour0000001", US) and m.in_reply_to_user_id == US
     assert m.conversation_id == uri("3lbour0000001", US)
+    assert m.parent_text is None  # the record names its parent by URI and CID only, not its text
 
 
 def test_a_reply_to_our_deleted_post_is_still_a_reply_to_us(b_settings: Callable[..., Settings]) -> None:

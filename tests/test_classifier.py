@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from bot.config.settings import load_settings
 from bot.mention import Author, Mention, find_handles
 from bot.store import Outcome, Store
 from classifiers import Brand, Classifier, Label, Priority, RuleClassifier
+from classifiers.decision import LABELS
+from classifiers.features import FEATURE_NAMES
 from classifiers.encoder import DEFAULT_SHA256, Encoder, EncoderError
 from classifiers.trained import DEFAULT_HEAD, Head, TrainedClassifier
 from classifiers.training import corpus_files, train
@@ -102,6 +105,28 @@ def test_trained_classifier_labels_clear_cases(trained: TrainedClassifier, text:
     assert trained.classify([post(text, **flags)], BRAND)[0].label is expected
 
 
+def thread_reply(text: str, parent: str | None) -> Mention:
+    """A reply to our support account's post: X's prefix first, then the customer's words."""
+    full = f"@TulpairHelp {text}"
+    return Mention("x", "2", full, Author("9", "jan"), datetime(2026, 11, 20, tzinfo=timezone.utc),
+                   in_reply_to_post_id="41", is_reply_to_brand=True, handles=find_handles(full, len("@TulpairHelp")),
+                   parent_text=parent)
+
+
+def test_a_reply_is_read_with_the_post_it_replies_to(trained: TrainedClassifier) -> None:
+    tried, solved = trained.classify([thread_reply("yes", "Have you tried restarting the app and logging in again?"),
+                                      thread_reply("yes", "Is everything sorted now?")], BRAND)
+    assert tried.label is Label.QUEUE and solved.label is Label.DIRECT_OTHER
+    assert "answers our question or suggestion: the problem is still open" in tried.reasons
+    assert "answers our check: it is solved" in solved.reasons
+    five, nope = trained.classify([thread_reply("five times now", "Have you tried restarting?"),
+                                   thread_reply("nope", "Is it working again now?")], BRAND)
+    assert five.label is Label.QUEUE and nope.label is Label.QUEUE
+    # Without a parent (a source that lacks it) nothing is read from one.
+    [alone] = trained.classify([thread_reply("yes", None)], BRAND)
+    assert not any(r.startswith(("answers our", "replies to a")) for r in alone.reasons)
+
+
 def test_trained_decisions_carry_reasons_and_priority(trained: TrainedClassifier) -> None:
     d = trained.classify([post("@Tulpair we are stranded in Rome with a sick child, we need a flight home today")], BRAND)[0]
     assert d.label is Label.QUEUE and d.priority is Priority.URGENT
@@ -109,6 +134,37 @@ def test_trained_decisions_carry_reasons_and_priority(trained: TrainedClassifier
     assert d.reasons[-1] == "the wording reads like a request or complaint to us"
     assert d.model_version.startswith("minilm-")
     assert "someone is stranded (stranded)" in d.priority_reasons
+
+
+def tiny_head(**changes: object) -> Head:
+    """A head over a 4-dimensional "encoder" with random weights: for the arithmetic, not for labels."""
+    rng = np.random.default_rng(0)
+    width = 2 * 4 + len(FEATURE_NAMES)
+    members = (((rng.normal(scale=0.2, size=(width, 3)).astype(np.float32), np.zeros(3, np.float32)),
+                (rng.normal(scale=0.5, size=(3, 4)).astype(np.float32), np.zeros(4, np.float32))),)
+    return replace(Head(version="t", encoder="e", encoder_sha256=None, feature_names=FEATURE_NAMES,
+                        labels=tuple(LABELS), mean=rng.normal(size=width).astype(np.float32),
+                        scale=np.ones(width, np.float32), members=members, meta={}, parent_embedding=True), **changes)
+
+
+def test_a_post_without_a_parent_is_read_on_its_own_text_and_signals() -> None:
+    head, rng = tiny_head(), np.random.default_rng(1)
+    x = rng.normal(size=(3, head.mean.size)).astype(np.float32)
+    other = x.copy()
+    other[:, 4:8] = rng.normal(size=(3, 4))  # whatever the parent's block holds ...
+    alone = np.zeros(3, dtype=bool)
+    assert np.allclose(head.probabilities(x, alone), head.probabilities(other, alone))  # ... it is not read
+    first = np.array([True, False, False])
+    assert not np.allclose(head.probabilities(x, first)[0], head.probabilities(other, first)[0], atol=1e-4)
+    assert np.allclose(head.probabilities(x, first)[1:], head.probabilities(other, first)[1:])
+
+
+def test_the_queue_weight_shifts_the_queue_probability_and_keeps_the_sum() -> None:
+    x = np.random.default_rng(2).normal(size=(5, tiny_head().mean.size)).astype(np.float32)
+    plain, cautious = tiny_head().probabilities(x), tiny_head(queue_weight=0.5).probabilities(x)
+    queue = LABELS.index(Label.QUEUE)
+    assert np.all(cautious[:, queue] < plain[:, queue]) and np.allclose(cautious.sum(axis=1), 1.0)
+    assert Head.from_json(tiny_head(queue_weight=0.5).to_json()).queue_weight == 0.5
 
 
 def test_the_shipped_head_is_small_and_names_its_encoder() -> None:

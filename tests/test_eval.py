@@ -94,3 +94,31 @@ def test_eval_errors_lists_the_surest_mistakes_first_with_their_reasons(tmp_path
     assert f"{data}:1: irrelevant read as queue (" in text.output
     assert "because: addressed: starts with our handle;" in text.output
     assert f"{data}:2:" not in text.output
+
+
+def test_eval_parent_compares_the_thread_replies_read_with_and_without_their_parent(tmp_path: Path) -> None:
+    reply = {"in_reply_to_brand": True, "inherited_handles": ["Tulpair"]}
+    records = [
+        record("@Tulpair five times now", "queue", parent_text="Have you tried restarting the app?", **reply),
+        record("@Tulpair yep, all good", "direct_other", parent_text="Is everything working again now?", **reply),
+        record("@Tulpair where is my bag? flight TP641", "queue"),
+    ]
+    data = write_records(tmp_path / "threads.jsonl", records)
+    result = CliRunner().invoke(main, ["eval", str(data), "--parent", "--json"])
+    assert result.exit_code == 0, result.output
+    compared = json.loads(result.output)["parent"]
+    assert compared["with_parent"]["n"] == compared["without_parent"]["n"] == 2  # only the records with a parent
+    assert compared["changed"] >= compared["fixed"] + compared["broken"]
+
+    # "without" is what the classifier says when the source has no parent text: the same records without it.
+    alone = write_records(tmp_path / "alone.jsonl", [
+        {**r, "meta": {k: v for k, v in r["meta"].items() if k != "parent_text"}}  # type: ignore[attr-defined]
+        for r in records[:2]])
+    plain = json.loads(CliRunner().invoke(main, ["eval", str(alone), "--json"]).output)
+    assert compared["without_parent"]["queue"] == plain["queue"]
+    assert compared["without_parent"]["accuracy"] == plain["accuracy"]
+
+    text = CliRunner().invoke(main, ["eval", str(data), "--parent"])
+    assert "records with their parent's text (2):" in text.output
+    assert "  read with the parent" in text.output and "  read without it" in text.output
+    assert "the parent changed " in text.output

@@ -33,9 +33,14 @@ def stream_lines() -> list[str]:
         {"platform": "x", "id": "7004", "author": {"id": "502", "handle": "sam_k", "name": "Sam"},
          "text": "@jdevries @Tulpair same here, mine is gone too", "created_at": NOW,
          "in_reply_to_post_id": "7001", "in_reply_to_user_id": "501", "inherited_handles": ["jdevries"],
+         "parent_text": THEIR_TEXT,  # the classifier's context: their post, which must go with them
          "raw": {"data": {"id": "7004", "author_id": "502", "in_reply_to_user_id": "501"},
                  "includes": {"users": [{"id": "502", "username": "sam_k", "name": "Sam"}, jan | {"username": "jdevries"}],
                               "tweets": [{"id": "7001", "author_id": "501", "text": THEIR_TEXT}]}}},
+        # A reply to a post that names them: the parent's text (the classifier's context) names them too.
+        {"platform": "x", "id": "7006", "author": {"id": "504", "handle": "lisa_b", "name": "Lisa"},
+         "text": "@Tulpair bij mij ook", "created_at": NOW, "in_reply_to_post_id": "6999",
+         "in_reply_to_user_id": "505", "parent_text": "@jdevries heeft gelijk, @Tulpair is traag"},
         {"platform": "x", "id": "7005", "author": {"id": "503", "handle": "jdevries_fan", "name": "Fan"},
          "text": "@Tulpair waar blijft mijn terugbetaling?", "created_at": NOW},
     )]
@@ -70,13 +75,15 @@ def test_after_forget_a_byte_search_of_the_database_files_finds_nothing_of_the_p
     assert code == 0, out
     assert out == (
         "Erase 1 mention(s), 2 decision(s), 0 queue item(s), 0 feedback record(s), 1 reject(s) and 1 reply(s) of "
-        "the brand; their handle masked in 1 post(s) of others for @JDevries? This cannot be undone [y/N]: y\n"
+        "the brand; their handle masked in 2 post(s) of others for @JDevries? This cannot be undone [y/N]: y\n"
         "erased 1 mention(s), 2 decision(s), 0 queue item(s), 0 feedback record(s), 1 reject(s) and 1 reply(s) of "
-        "the brand; their handle masked in 1 post(s) of others for @JDevries\n")
+        "the brand; their handle masked in 2 post(s) of others for @JDevries\n")
     data = database_bytes(db).lower()
     for trace in (b"jdevries\"", b"@jdevries ", b"jan de vries", b"zq81", b"koffer zq81"):
         assert trace not in data, trace
     assert b"jdevries_fan" in data  # a longer handle that starts the same is someone else
+    masked_parent = rows(db, "select parent_text from mentions where id = '7006'")
+    assert masked_parent == [("@******** heeft gelijk, @Tulpair is traag",)]
     code, out = run(config, "why", "x:7004")  # the other person's post stays, the handle in it masked
     assert code == 0 and "@******** @Tulpair same here, mine is gone too" in out, out
 

@@ -94,6 +94,7 @@ def test_a_reply_to_our_post_is_known_and_its_prefilled_handle_inherited(m_setti
     m = by_id(m_settings())["113500000000000103"]
     assert m.is_reply_to_brand and m.in_reply_to_post_id == "113500000000000010"
     assert m.inherited_handles == ["tulpair@mastodon.social"] and m.typed_handles == []
+    assert m.parent_text is None  # a status names its parent by id only; it was not fetched for this one
 
 
 def test_the_parents_handles_prefilled_in_a_reply_are_inherited(
@@ -103,6 +104,8 @@ def test_the_parents_handles_prefilled_in_a_reply_are_inherited(
     assert m.inherited_handles == ["mark@mastodon.social", "tulpair@mastodon.social"] and m.typed_handles == []
     assert not m.is_reply_to_brand
     assert [c.path for c in fake.calls("status")].count("/api/v1/statuses/113500000000000020") == 1
+    # The parent was fetched to tell the prefill, so its plain text comes along as the classifier's context.
+    assert m.parent_text == "Wie vliegt er ook met @tulpair morgen?"
 
 
 def test_a_reply_whose_parent_was_deleted_is_kept_with_what_it_says(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.mention import PARENT_TEXT_MAX
 from bot.sources.replay import ReplaySource
 from tests.conftest import STREAM
 
@@ -53,6 +54,7 @@ def test_hostile_lines_become_rejects_and_the_good_line_is_kept(tmp_path: Path) 
         line(id=""),
         line(platform="mastodon<script>"),
         line(lang=["nl"]),
+        line(parent_text={"text": "hi"}),
         GOOD,
     )
     batch = ReplaySource(path).fetch(None)
@@ -65,8 +67,18 @@ def test_hostile_lines_become_rejects_and_the_good_line_is_kept(tmp_path: Path) 
         "field 'id' must be 1 to 200 characters of text, got ''",
         "field 'platform' must be a short lower-case name such as 'x', got 'mastodon<script>'",
         "field 'lang' must be a language code such as 'nl' or 'en', got ['nl']",
+        "field 'parent_text' must be a string, got dict",
     ]
-    assert batch.checkpoint == "8"
+    assert batch.checkpoint == "9"
+
+
+def test_the_parent_text_of_a_line_is_cleaned_and_capped(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "s.jsonl", line(parent_text="  Have you tried restarting?\ud800 " + "x" * 5000),
+                       line(id="2", parent_text="   "))
+    long, blank = ReplaySource(path).fetch(None).mentions
+    assert long.parent_text is not None and len(long.parent_text) == PARENT_TEXT_MAX
+    assert long.parent_text.startswith("Have you tried restarting?\ufffd xxx")
+    assert blank.parent_text is None
 
 
 def test_a_last_line_still_being_written_is_read_whole_at_the_next_poll(tmp_path: Path) -> None:

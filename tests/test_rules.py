@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
 from bot.mention import Author, Mention, find_handles
 from classifiers import Brand, Label, Priority, RuleClassifier
-from classifiers.features import extract, normalise_text
+from classifiers.features import PARENT_FEATURES, extract, normalise_text
 
 BRAND = Brand.of(["Tulpair", "TulpairHelp"], ["Tulpair", "Tulp Air"])
 
@@ -115,3 +116,40 @@ def test_signals_read_the_structure_real_posts_use() -> None:
     assert "closed" not in signals("@Tulpair still not resolved")
     assert "praise" not in signals("@Tulpair it is not fixed")
     assert "only_handles" in signals("@Tulpair")
+
+
+def test_signals_read_the_post_it_replies_to() -> None:
+    def of(parent: str | None) -> dict[str, float]:
+        m = replace(post("@TulpairHelp five times now", inherited=len("@TulpairHelp"), is_reply_to_brand=True),
+                    in_reply_to_post_id="41", parent_text=parent)
+        return {k: v for k, v in extract(m, BRAND).values.items() if v}
+
+    tried = of("Sorry to hear that! Have you tried restarting the app?")
+    assert {"has_parent", "parent_question", "parent_suggests_fix"} <= set(tried)
+    assert {"has_parent", "parent_asks_details"} <= set(of("Kun je ons je boekingsnummer via dm sturen?"))
+    assert "parent_checks_resolved" in of("Is everything working again now?")
+    assert "parent_promises" in of("We've passed this on to our baggage team, they'll be in touch.")
+    alone = of(None)
+    assert not set(alone) & set(PARENT_FEATURES)  # no parent: nothing read from one
+    assert {k: v for k, v in tried.items() if k not in PARENT_FEATURES} == alone  # the post's own signals stay
+    reasons = extract(replace(post("@TulpairHelp yes"), parent_text="Have you tried restarting?"), BRAND).reasons
+    assert reasons["parent_suggests_fix"] == "replies to a suggested fix"
+
+
+@pytest.mark.parametrize("reply, parent, reads", [
+    ("yes, twice", "Have you tried restarting the app?", "open"),  # tried what we suggested: still broken
+    ("still the same", "Could you try clearing the cache?", "open"),
+    ("ja, nog steeds hetzelfde", "Heb je de app al opnieuw opgestart?", "open"),
+    ("nope, same error", "Is everything working again now?", "open"),
+    ("yep", "Is everything working again now?", "closed"),
+    ("no that's everything, ta", "Anything else we can help with today?", "closed"),  # here "no" closes
+    ("works now, thanks!", "Have you tried restarting the app?", ""),  # the words say it: no need to read the parent
+    ("ok, will try that tonight", "Have you tried restarting the app?", ""),  # not an answer
+    ("done, sent it", "Can you DM us your booking reference?", ""),  # open or closed: the words must tell
+])
+def test_a_reply_reads_its_yes_or_no_by_the_question_it_answers(reply: str, parent: str, reads: str) -> None:
+    m = replace(post(f"@TulpairHelp {reply}", inherited=len("@TulpairHelp"), is_reply_to_brand=True),
+                in_reply_to_post_id="41", parent_text=parent)
+    fired = {k for k, v in extract(m, BRAND).values.items() if v}
+    assert ("answer_keeps_open" in fired) is (reads == "open")
+    assert ("answer_closes" in fired) is (reads == "closed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,6 +59,17 @@ def test_rejects_are_kept_with_location_and_reason(store: Store) -> None:
 def test_lone_surrogates_and_control_characters_are_stored_without_error(store: Store) -> None:
     store.mentions.store_batch("replay", [mention(1, "@Tulpair \ud800 hi \x07\x1b[31m")], "1")
     assert store.mentions.get_mention("x", "1").text == "@Tulpair \ufffd hi \x07\x1b[31m"
+
+
+def test_the_parent_text_is_stored_and_read_back_for_retries_and_what_if(store: Store) -> None:
+    reply = replace(mention(1, "@Tulpair five times now"), in_reply_to_post_id="77",
+                    parent_text="Have you tried restarting the router? \ud800")
+    store.mentions.store_batch("replay", [reply, mention(2)], "2")
+    expected = "Have you tried restarting the router? \ufffd"  # cleaned like the text
+    assert [m.parent_text for m in store.mentions.pending_mentions()] == [expected, None]  # what a retry classifies
+    assert store.mentions.get_mention("x", "1").parent_text == expected
+    what_if = store.mentions.mentions_since(datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert [m.parent_text for m in what_if] == [expected, None]
 
 
 def test_record_outcome_queues_marks_done_and_audits(store: Store) -> None:

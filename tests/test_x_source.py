@@ -87,6 +87,17 @@ def test_reply_to_the_brands_own_post_is_marked(x_settings: Callable[..., Settin
     assert by_text(ms, "@Tulpair waar is mijn koffer").is_reply_to_brand is False
 
 
+def test_a_reply_carries_the_text_of_the_post_it_replies_to(x_settings: Callable[..., Settings], fake: FakeX) -> None:
+    ms = fetch_all(x_settings(), fake)
+    # The replied-to posts come in the page's includes.tweets: the brand's own post, a customer's post.
+    assert by_text(ms, "@Tulpair en wanneer vertrekt hij dan").parent_text == (
+        "We're sorry for the delays at Schiphol today. Our team is working hard to get you on your way.")
+    assert by_text(ms, "@mark_travels @Tulpair same here").parent_text == (
+        "@Tulpair why is my flight to Lisbon cancelled again? Nobody at the desk")
+    assert by_text(ms, "@Tulpair waar is mijn koffer").parent_text is None  # not a reply
+    assert by_text(ms, "Lol look at @Tulpair").parent_text is None  # a quote is not a reply
+
+
 @pytest.mark.parametrize("start", ["😡🧳 @Tulpair", "🇳🇱✈️ Dank je", "@Tulpair 𝐰𝐡𝐞𝐫𝐞"])
 def test_positions_are_python_characters_with_emoji_and_astral_text(
         x_settings: Callable[..., Settings], fake: FakeX, start: str) -> None:
@@ -131,6 +142,7 @@ def test_errors_array_is_logged_and_the_rest_kept(x_settings: Callable[..., Sett
     reply = next(m for m in batch.mentions if m.in_reply_to_post_id == deleted)  # the replied-to post is gone
     assert reply.inherited_handles == ["reisnieuws"] and reply.typed_handles == ["Tulpair"]
     assert reply.is_reply_to_brand is False and reply.raw["includes"]["tweets"] == []
+    assert reply.parent_text is None  # X could not send it
     assert batch.checkpoint == page["meta"]["newest_id"]
 
 

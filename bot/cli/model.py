@@ -4,6 +4,8 @@ measure a classifier on a labeled file beside two baselines."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -12,7 +14,7 @@ from bot.cli.app import Context, handles_errors, main, pass_app
 from bot.errors import WebcareError
 from bot.text.printable import printable, shorten
 from classifiers.corpus import CorpusError, Example, example_from_record, read_examples
-from classifiers.decision import Decision
+from classifiers.decision import Brand, Classifier, Decision
 from classifiers.trained import DEFAULT_HEAD
 
 
@@ -26,7 +28,8 @@ def feedback_examples(app: Context) -> list[Example]:
             "text": f.text, "brand": brand, "label": f.label.value, "lang": f.lang,
             "meta": {"in_reply_to_brand": f.is_reply_to_brand, "is_direct_message": f.is_direct_message,
                      "is_repost": f.is_repost,
-                     "inherited_handles": [h.handle for h in f.handles if not h.typed_by_author]},
+                     "inherited_handles": [h.handle for h in f.handles if not h.typed_by_author],
+                     **({"parent_text": f.parent_text} if f.parent_text else {})},
         }
         examples.append(example_from_record(record, f"feedback:{f.id}"))
     return examples
@@ -59,6 +62,18 @@ def train_cmd(app: Context, files: tuple[Path, ...], out: Path, with_feedback: b
                f"in {head.meta['seconds']} s; alpha {head.meta['alpha']} -> {out}")
 
 
+def _classify(clf: Classifier, examples: Sequence[Example]) -> list[Decision]:
+    """Decisions in the examples' order, each brand's mentions classified together."""
+    by_brand: dict[Brand, list[int]] = {}
+    for i, example in enumerate(examples):
+        by_brand.setdefault(example.brand, []).append(i)
+    decisions: dict[int, Decision] = {}
+    for brand, idx in by_brand.items():
+        for i, d in zip(idx, clf.classify([examples[i].mention for i in idx], brand), strict=True):
+            decisions[i] = d
+    return [decisions[i] for i in range(len(examples))]
+
+
 @main.command("eval")
 @click.argument("files", type=click.Path(exists=True, dir_okay=False, path_type=Path), nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the report.")
@@ -68,12 +83,14 @@ def train_cmd(app: Context, files: tuple[Path, ...], out: Path, with_feedback: b
 @click.option("--by", "by", metavar="KEY", help="Also print the figures per value of this `meta` key (e.g. source).")
 @click.option("--errors", "errors", type=click.IntRange(min=0), default=0, metavar="N",
               help="Also print the N mistakes the classifier was surest of, with its reasons.")
+@click.option("--parent", "parent", is_flag=True,
+              help="Also compare, on the records with meta.parent_text, the labels read with and without it.")
 def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: bool, by: str | None,
-             errors: int) -> None:
+             errors: int, parent: bool) -> None:
     """Precision, recall and F1 per label, queue versus rest, to-versus-about accuracy, per language, a
     confusion matrix, and two baselines, for labeled FILES."""
     from classifiers import RuleClassifier
-    from classifiers.evaluation import confident_mistakes, evaluate, format_report
+    from classifiers.evaluation import confident_mistakes, evaluate, format_report, parent_comparison
     from classifiers.trained import TrainedClassifier
 
     try:
@@ -84,16 +101,15 @@ def eval_cmd(files: tuple[Path, ...], as_json: bool, model: Path | None, rules: 
         raise click.ClickException(f"no labeled records in {', '.join(str(f) for f in files)}")
     clf = RuleClassifier() if rules else TrainedClassifier(model)
     clf.load()
-    by_brand: dict[object, list[int]] = {}
-    for i, example in enumerate(examples):
-        by_brand.setdefault(example.brand, []).append(i)
-    decisions: dict[int, Decision] = {}
-    for brand, idx in by_brand.items():
-        for i, d in zip(idx, clf.classify([examples[i].mention for i in idx], brand), strict=True):  # type: ignore[arg-type]
-            decisions[i] = d
-    ordered = [decisions[i] for i in range(len(examples))]
+    ordered = _classify(clf, examples)
     report = evaluate(examples, [d.label for d in ordered], [d.priority.value for d in ordered], by=by)
     report["model"] = clf.version
+    if parent:
+        threads = [i for i, e in enumerate(examples) if e.mention.parent_text]
+        alone = _classify(clf, [replace(examples[i], mention=replace(examples[i].mention, parent_text=None))
+                                for i in threads])
+        report["parent"] = parent_comparison([examples[i] for i in threads], [ordered[i].label for i in threads],
+                                             [d.label for d in alone])
     if errors:
         report["errors"] = confident_mistakes(examples, ordered, errors)
     if as_json:

@@ -75,7 +75,7 @@ class _Person:
         return re.compile(rf"(?<![\w@])@{re.escape(self.handle)}(?!\w)", re.IGNORECASE)
 
     def is_named_in(self, row: Mapping[str, Any]) -> bool:
-        blob = " ".join(str(row.get(k) or "") for k in ("text", "handles", "raw", "in_reply_to_user_id"))
+        blob = " ".join(str(row.get(k) or "") for k in ("text", "handles", "raw", "in_reply_to_user_id", "parent_text"))
         quoted = [f'"{v}"' for v in (self.handle, *self.user_ids)]
         return bool(self._at.search(blob)) or any(q.casefold() in blob.casefold() for q in quoted) or (
             str(row.get("in_reply_to_user_id")) in self.user_ids)
@@ -191,12 +191,14 @@ class Care(Part):
         # Posts of others that may name the person: narrowed in SQL, decided by `person.is_named_in`.
         like = [f"%@{like_escape(handle)}%", f'%"{like_escape(handle)}"%',
                 *(f'%"{like_escape(i)}"%' for i in person.user_ids)]
-        clause = " or ".join(["text like ? escape '\\'"] + ["raw like ? escape '\\'"] * (len(like) - 1))
+        clause = " or ".join(["text like ? escape '\\'", "parent_text like ? escape '\\'"]
+                             + ["raw like ? escape '\\'"] * (len(like) - 1))
         brand_replies: list[dict[str, Any]] = []
         others: list[dict[str, Any]] = []
         for r in self.db.query(
-                f"select platform, id, author_handle, text, handles, raw, in_reply_to_user_id from mentions "
-                f"where lower(author_handle) != lower(?) and ({clause})", [handle, *like]):
+                f"select platform, id, author_handle, text, handles, raw, in_reply_to_user_id, parent_text "
+                f"from mentions "
+                f"where lower(author_handle) != lower(?) and ({clause})", [handle, like[0], *like]):
             if not person.is_named_in(r):
                 continue
             (brand_replies if str(r["author_handle"]).casefold() in brand else others).append(r)
@@ -209,11 +211,14 @@ class Care(Part):
             self.db.conn.executemany("delete from rejects where id = ?", [[i] for i in rejects])
             for r in others:
                 self.db.execute(
-                    "update mentions set text = ?, handles = ?, raw = ?, in_reply_to_user_id = ? "
+                    "update mentions set text = ?, handles = ?, raw = ?, in_reply_to_user_id = ?, parent_text = ? "
                     "where platform = ? and id = ?",
                     [person.mask(r["text"] or ""), person.mask(r["handles"] or "[]"),
                      dumps(person.scrub(json.loads(r["raw"] or "{}"))),
                      None if r["in_reply_to_user_id"] in person.user_ids else r["in_reply_to_user_id"],
+                     # the post replied to is theirs: it goes with them, as from the raw payload
+                     None if r["in_reply_to_user_id"] in person.user_ids or not r["parent_text"]
+                     else person.mask(r["parent_text"]),
                      r["platform"], r["id"]])
             self.database.audit(actor, "forget", detail={"mentions": len(theirs)})
         return Forgotten(len(theirs), counts["decisions"], counts["queue_items"], counts["feedback"],

@@ -34,6 +34,7 @@ def _row(m: Mention, source: str) -> dict[str, Any]:
         "conversation_id": m.conversation_id, "is_repost": int(m.is_repost), "is_quote": int(m.is_quote),
         "is_direct_message": int(m.is_direct_message), "is_reply_to_brand": int(m.is_reply_to_brand),
         "handles": dumps([h.__dict__ for h in m.handles]), "raw": dumps(m.raw), "source": source,
+        "parent_text": m.parent_text,
         "fetched_at": now(), "state": "pending", "attempts": 0,
     }
     return storable(row)
@@ -55,7 +56,7 @@ def mention_from_row(r: dict[str, Any]) -> Mention:
         conversation_id=r["conversation_id"], is_repost=bool(r["is_repost"]), is_quote=bool(r["is_quote"]),
         is_direct_message=bool(r["is_direct_message"]), is_reply_to_brand=bool(r["is_reply_to_brand"]),
         handles=tuple(HandleMention(**h) for h in json.loads(r["handles"] or "[]")),
-        raw=json.loads(r["raw"] or "{}"),
+        raw=json.loads(r["raw"] or "{}"), parent_text=r.get("parent_text"),
     )
 
 

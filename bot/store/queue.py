@@ -333,7 +333,8 @@ class Queue(Part):
     def feedback(self) -> list[Feedback]:
         """Every correction agents made, oldest first: training data (`webcare train --with-feedback`)."""
         return [Feedback.from_row(r) for r in self.db.query(
-            "select f.*, m.text, m.lang, m.is_direct_message, m.is_repost, m.is_reply_to_brand, m.handles "
+            "select f.*, m.text, m.lang, m.is_direct_message, m.is_repost, m.is_reply_to_brand, m.handles, "
+            "m.parent_text "
             "from feedback f join mentions m on m.platform = f.platform and m.id = f.mention_id order by f.id"
         )]
 

@@ -235,6 +235,7 @@ class Feedback:
     is_repost: bool
     is_reply_to_brand: bool
     handles: tuple[HandleMention, ...]
+    parent_text: str | None = None  # the post it replied to, when the source had it
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Feedback:
@@ -242,7 +243,7 @@ class Feedback:
                    Label(row["label"]), row["agent"] or "", row["note"] or "", row["created_at"] or "",
                    row["text"] or "", row["lang"], bool(row["is_direct_message"]), bool(row["is_repost"]),
                    bool(row["is_reply_to_brand"]),
-                   tuple(HandleMention(**h) for h in json.loads(row["handles"] or "[]")))
+                   tuple(HandleMention(**h) for h in json.loads(row["handles"] or "[]")), row.get("parent_text"))
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,10 @@ def m001_initial(db: Database) -> None:
 def m002_closed_by(db: Database) -> None:
     """Who resolved or dismissed an item (the assignee is who claimed it; the two can differ)."""
     db.table("queue_items").add_column("closed_by", str)
+
+
+@core()
+def m003_parent_text(db: Database) -> None:
+    """The text of the post a mention replies to, when the source has it: the classifier reads it as context,
+    so a retry or a what-if sees the same post the first decision saw."""
+    db.table("mentions").add_column("parent_text", str)

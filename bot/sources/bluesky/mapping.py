@@ -5,7 +5,8 @@ Facets mark the @handles the author typed with UTF-8 BYTE offsets (`byteStart`, 
 Python characters, so they are converted, and a facet that does not land on `@...` (a client that counted
 characters or UTF-16 units) is found again in the text. Bluesky does not prefill reply handles, so every handle is
 typed. A reply's `reply.parent.uri` names its parent's author (the DID in the AT URI), so a reply to our post is
-known even when that post has been deleted.
+known even when that post has been deleted. A notification's record names its parent only by URI and CID, not
+its text, so a Bluesky Mention has no `parent_text`.
 """
 
 from __future__ import annotations

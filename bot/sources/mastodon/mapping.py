@@ -4,7 +4,9 @@ Handles are qualified with their server (`tulpair@mastodon.social`): a local acc
 username, so the server is taken from its profile URL. The text is the status's HTML made plain
 (bot/sources/mastodon/html.py), with every @mention written out qualified, so positions count Python characters
 of that text. Mastodon's reply box prefills the replied-to author and the handles of the post replied to: the
-leading run of those handles is inherited, not typed. A `direct` status is a direct message.
+leading run of those handles is inherited, not typed. A `direct` status is a direct message. A status names
+only its parent's id: the parent's text (the classifier's context) is there only when the parent was fetched
+to tell the prefill, else None.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.mention import Author, HandleMention, Mention, parse_time
+from bot.mention import Author, HandleMention, Mention, parent_text_of, parse_time
 from bot.sources.base import Reject
 from bot.sources.mastodon.html import html_to_text
 
@@ -107,6 +109,7 @@ def mention_from_status(status: Mapping[str, Any], brand: BrandAccount, server: 
     if replied_to_handle:
         chain.add(replied_to_handle.casefold())
     lead = _leading(found, body.text) if reply_id is not None else []
+    parent: Mapping[str, Any] | None = None
     if any(h.handle.casefold() not in chain for h in lead):
         # More handles lead the reply than its parent's author: the prefill may hold the parent's mentions too.
         parent = parent_of(str(reply_id))
@@ -146,8 +149,15 @@ def mention_from_status(status: Mapping[str, Any], brand: BrandAccount, server: 
         is_direct_message=status.get("visibility") == "direct",
         handles=handles,
         is_reply_to_brand=reply_id is not None and brand.is_brand(reply_account, replied_to_handle),
+        parent_text=_parent_text(parent),
         raw={"status": plain(status)},
     )
+
+
+def _parent_text(parent: Mapping[str, Any] | None) -> str | None:
+    """The plain text of the replied-to status, when it was fetched (a status carries only its parent's id)."""
+    content = parent.get("content") if parent is not None else None
+    return parent_text_of(html_to_text(content).text) if isinstance(content, str) else None
 
 
 def _map_each(page: list[Any], location: str, kind: str,

@@ -1,7 +1,8 @@
 """X API v2 payload -> `Mention`: one page (`data`, `includes`, `errors`, `meta`) at a time.
 
 The part that matters most to the classifier: which @handles the author typed and which X prefixed to a reply
-(`display_text_range`, or else the replied-to post), and whether the post replies to the brand's own post.
+(`display_text_range`, or else the replied-to post), whether the post replies to the brand's own post, and the
+replied-to post's text (from `includes.tweets`, when X sent it) as the reply's context.
 Positions are Python character offsets; X counts code points too, so they agree even with emoji and other
 astral characters. Each post is mapped on its own: one that cannot be read, whatever shape its fields have,
 becomes a `Reject` and the rest of the page is kept; missing `includes` never crash the mapping.
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.mention import Author, HandleMention, Mention, find_handles, parse_time
+from bot.mention import Author, HandleMention, Mention, find_handles, parent_text_of, parse_time
 from bot.sources.base import Reject
 
 __all__ = ["BrandAccounts", "map_page", "mention_from_tweet"]
@@ -175,6 +176,8 @@ def mention_from_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str
         conversation_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
         is_repost=is_repost, is_quote="quoted" in refs, handles=handles,
         is_reply_to_brand=is_reply_to_brand, raw=raw,
+        parent_text=parent_text_of(_unescape(replied_to["text"])[0]) if replied_to and isinstance(
+            replied_to.get("text"), str) else None,
     )
 
 
