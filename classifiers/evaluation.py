@@ -133,7 +133,7 @@ def parent_comparison(examples: Sequence[Example], with_parent: Sequence[Label],
 
     def brief(pred: Sequence[Label]) -> dict[str, Any]:
         figures = scores(gold, pred)
-        return {k: figures[k] for k in ("n", "queue", "addressee_accuracy", "accuracy")}
+        return {k: figures[k] for k in ("n", Label.QUEUE, "addressee_accuracy", "accuracy")}
 
     pairs = list(zip(gold, with_parent, without_parent, strict=True))
     return {
