@@ -33,6 +33,16 @@ _MASTODON_HANDLE = re.compile(r"\w{1,30}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-
 _BLUESKY_HANDLE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*")
 
 
+def _network_handles(v: list[str], pattern: re.Pattern[str], problem: str) -> list[str]:
+    """A network's handles without "@" (blank ones dropped); one that does not look like `pattern` is refused
+    with `problem` after it."""
+    handles = [h.strip().lstrip("@") for h in v if h.strip()]
+    for h in handles:
+        if not pattern.fullmatch(h):
+            raise ValueError(f"{h!r} {problem}")
+    return handles
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,22 +81,14 @@ class Brand(_Section):
     @field_validator("mastodon_handles")
     @classmethod
     def _qualified_mastodon(cls, v: list[str]) -> list[str]:
-        handles = [h.strip().lstrip("@") for h in v if h.strip()]
-        for h in handles:
-            if not _MASTODON_HANDLE.fullmatch(h):
-                raise ValueError(f"{h!r} is not a qualified Mastodon handle; write it with its server, such as "
-                                 f"tulpair@mastodon.social")
-        return handles
+        return _network_handles(v, _MASTODON_HANDLE, "is not a qualified Mastodon handle; write it with its "
+                                                     "server, such as tulpair@mastodon.social")
 
     @field_validator("bluesky_handles")
     @classmethod
     def _bluesky_domain(cls, v: list[str]) -> list[str]:
-        handles = [h.strip().lstrip("@") for h in v if h.strip()]
-        for h in handles:
-            if not _BLUESKY_HANDLE.fullmatch(h):
-                raise ValueError(f"{h!r} is not a Bluesky handle; a handle is a domain name, such as "
-                                 f"tulpair.bsky.social")
-        return handles
+        return _network_handles(v, _BLUESKY_HANDLE, "is not a Bluesky handle; a handle is a domain name, such as "
+                                                    "tulpair.bsky.social")
 
     def handles_on(self, platform: str) -> list[str]:
         """The brand's own handles on one platform: qualified on Mastodon and Bluesky, `handles` elsewhere."""
