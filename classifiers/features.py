@@ -118,6 +118,9 @@ _VIA = re.compile(r"(?<!\w)(?:via|h/t|ht|cc)\s*:?\s*@\w+", re.I)
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 # An old-style quote of a post: "@someone: <their words>" at the start of a post.
 _LEADING_QUOTE = re.compile(r"\s*@\w+\s*:\s*[\"\u201c']")
+# What may follow a tag at the end of a post: other handles, hashtags, links, emoji and punctuation
+# ("... arrived broken. wtf @brand #fail https://t.co/x", "... anyone else? @store @brand").
+_TAG_TAIL = re.compile(r"(?:https?://\S+|[@#]\w+|[\W_])*+")  # possessive: linear on any text
 # Words of news and announcements with the leading handle as their subject: "@Brand buys rival for $2bn".
 NEWS_VERB = word_pattern(
     "announces", "announced", "launches", "launched", "unveils", "unveiled", "buys", "bought", "acquires",
@@ -296,8 +299,9 @@ def extract(mention: Mention, brand: Brand) -> Signals:
             fire("brand_vocative", "addressed: speaks to us by handle")
         if ABOUT_BEFORE.search(before[-20:]):
             fire("brand_handle_after_preposition", "third person: mentions us in passing (\"at @us\")")
-        if h.end >= len(text.rstrip(" .!?\n")) - 1 and h is not first:
-            fire("brand_handle_at_end", "")
+        # A tag after the message ("arrived broken. wtf @brand #fail"): words come before it, none after.
+        if re.search(r"\w", _HANDLE.sub(" ", text[prefix_end : h.start])) and _TAG_TAIL.fullmatch(text[h.end :]):
+            fire("brand_handle_at_end", "addressed: tags us after the message")
         words_before = before.strip() != "" and not v["brand_vocative"]
         if h.start != prefix_end + stripped and words_before and SUBJECT_VERB.match(fold(text[h.end :]).lstrip(" ")):
             fire("brand_handle_as_subject", "third person: our handle is the subject of a sentence about us")

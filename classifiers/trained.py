@@ -172,10 +172,11 @@ def _without(probabilities: dict[str, float], *labels: Label) -> dict[str, float
 
 
 def _asks_peers(s: dict[str, float]) -> bool:
-    """A question to peers in which nothing addresses us: no leading or vocative handle, not in a thread we
+    """A question to peers in which nothing addresses us: no leading or vocative handle, no tag at the end
+    ("battery dies in an hour, anyone else? @brand" asks us to look, LABELING.md step 1), not in a thread we
     are in, not a reply to our post or a direct message."""
-    addressed = ("brand_handle_leading", "brand_vocative", "brand_in_leading_handles", "is_reply_to_brand",
-                 "is_direct_message")
+    addressed = ("brand_handle_leading", "brand_vocative", "brand_handle_at_end", "brand_in_leading_handles",
+                 "is_reply_to_brand", "is_direct_message")
     return bool(s["peer_question"]) and not any(s[name] for name in addressed)
 
 

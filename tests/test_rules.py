@@ -63,6 +63,35 @@ def test_rules_label_the_clear_cases(text: str, expected: Label) -> None:
     assert label(text) is expected
 
 
+@pytest.mark.parametrize("text", [
+    "my suitcase came back ripped. wtf @Tulpair",
+    "app logs me out every hour @Tulpair #fail https://t.co/AbC12",
+    "battery dies in an hour since the update, anyone else? @PhoneShop @Tulpair",
+    "zo blij met de nieuwe stoelen! @Tulpair 😍😍",
+])
+def test_a_tag_after_the_message_is_read_as_a_tag(text: str) -> None:
+    assert "brand_handle_at_end" in signals(text)
+
+
+@pytest.mark.parametrize("text", [
+    "@Tulpair my bag is lost",  # a leading handle is an address, not a tag
+    "@jan @Tulpair",  # handles only
+    "just boarded my @Tulpair flight to Lisbon",  # a name inside the sentence
+    "RT @Tulpair: new routes this summer",
+])
+def test_a_handle_with_words_after_it_or_nothing_before_it_is_not_a_tag(text: str) -> None:
+    assert "brand_handle_at_end" not in signals(text)
+
+
+def test_a_question_to_peers_with_our_tag_at_the_end_is_left_to_the_model() -> None:
+    """LABELING.md step 1: "anyone else's @brand app down?" is said to peers (never queue), but a problem tagged
+    to us at the end asks us to look, even when it also asks others."""
+    from classifiers.trained import _asks_peers
+
+    assert _asks_peers(extract(post("anyone else's @Tulpair app down?"), BRAND).values)
+    assert not _asks_peers(extract(post("app down since noon, anyone else? @Tulpair"), BRAND).values)
+
+
 def test_structure_decides_for_direct_messages_replies_to_us_and_reposts() -> None:
     assert label("my flight got cancelled, what now?", is_direct_message=True) is Label.QUEUE
     assert label("same here, no wifi on board", is_reply_to_brand=True) is Label.QUEUE
