@@ -30,7 +30,7 @@ from tests.test_daemon import count, start_daemon, wait_for
 class Webhook:
     """A chat tool's incoming webhook on 127.0.0.1: keeps every JSON body; answers `status`."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: pytest.MonkeyPatch | None = None) -> None:
         self.received: list[dict[str, Any]] = []
         self.status = 200
         hook = self
@@ -48,6 +48,10 @@ class Webhook:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        if env is not None:
+            # Set before the server thread starts: under libfaketime (make test-dates) a setenv while another
+            # thread reads the clock can crash the process.
+            env.setenv("TEST_ALERT_WEBHOOK", self.url)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
@@ -57,8 +61,7 @@ class Webhook:
 
 @pytest.fixture
 def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
-    hook = Webhook()
-    monkeypatch.setenv("TEST_ALERT_WEBHOOK", hook.url)
+    hook = Webhook(monkeypatch)
     yield hook
     hook.close()
 
